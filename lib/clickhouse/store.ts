@@ -1,0 +1,226 @@
+// The only module that opens ClickHouse. Embedded mode runs chDB in this process through
+// @clickhouse/client's pluggable connection; server mode is a plain HTTP client on CLICKHOUSE_URL.
+// Writes and reads use separate connections, so API reads do not queue behind ingest batches.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { Config } from '../config.ts';
+import { StoreQueryError, StoreUnavailableError } from '../errors.ts';
+import { FaultSwitch } from './faults.ts';
+
+export type QueryParams = Record<string, unknown>;
+
+export interface InsertOptions {
+  /** Deterministic token: a block re-sent with the same token is dropped by ClickHouse. */
+  dedupToken?: string;
+}
+
+export interface Store {
+  readonly mode: 'embedded' | 'server';
+  readonly database: string;
+  /** Typed rows of a SELECT, on the read connection; parameters are always bound. */
+  query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]>;
+  /** DDL or other statements without a result, on the write connection. */
+  command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void>;
+  insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** Test and chaos hook: make writes fail as if the server were down. */
+  readonly faults: FaultSwitch;
+}
+
+/** ClickHouse error codes that a later retry can get past. */
+const RETRIABLE_CODES = new Set([
+  '159', // TIMEOUT_EXCEEDED
+  '164', // READONLY (replica in read-only mode)
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '203', // NO_FREE_CONNECTION
+  '209', // SOCKET_TIMEOUT
+  '210', // NETWORK_ERROR
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '242', // TABLE_IS_READ_ONLY
+  '252', // TOO_MANY_PARTS
+  '319', // UNKNOWN_STATUS_OF_INSERT
+  '425', // SYSTEM_ERROR
+  '999', // KEEPER_EXCEPTION
+]);
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
+/** Turns driver errors into the project's typed errors, keeping ClickHouse's code and type. */
+export function translateError(err: unknown, what: string): Error {
+  if (err instanceof StoreUnavailableError || err instanceof StoreQueryError) return err;
+  const e = err as { code?: string | number; type?: string; message?: string; cause?: { code?: string } };
+  const code = e?.code === undefined ? undefined : String(e.code);
+  const msg = e?.message ?? String(err);
+  if (
+    (code && NETWORK_CODES.has(code)) ||
+    (e?.cause?.code && NETWORK_CODES.has(e.cause.code)) ||
+    /timeout|socket hang up|ECONNREFUSED/i.test(msg)
+  ) {
+    return new StoreUnavailableError(`ClickHouse unreachable during ${what}: ${msg}`, err);
+  }
+  if (code && RETRIABLE_CODES.has(code))
+    return new StoreUnavailableError(`ClickHouse busy during ${what}: ${msg}`, err);
+  return new StoreQueryError(`ClickHouse rejected ${what}: ${msg}`, code, e?.type, err);
+}
+
+/** The storage policy of the embedded engine: a hot disk and an archive disk, as in deploy/clickhouse. */
+export function embeddedStorageConfig(path: string): string {
+  return `<clickhouse>
+  <storage_configuration>
+    <disks>
+      <tws_hot><path>${join(path, 'disks', 'hot')}/</path></tws_hot>
+      <tws_archive><path>${join(path, 'disks', 'archive')}/</path></tws_archive>
+    </disks>
+    <policies>
+      <tws_tiered>
+        <volumes>
+          <hot><disk>tws_hot</disk></hot>
+          <archive><disk>tws_archive</disk></archive>
+        </volumes>
+        <move_factor>0</move_factor>
+      </tws_tiered>
+    </policies>
+  </storage_configuration>
+</clickhouse>
+`;
+}
+
+// chDB allows one engine per process; keep the session that loaded the config alive for its life.
+let embeddedEngine: { path: string; session: { close?: () => void; cleanup?: () => void } } | undefined;
+
+async function openEmbedded(path: string): Promise<() => ClickHouseClient> {
+  // Loaded lazily so that server mode never loads the native library.
+  const { Session } = await import('chdb');
+  const { createChdbConnection } = await import('chdb/connection');
+  if (!embeddedEngine) {
+    mkdirSync(path, { recursive: true });
+    const configFile = join(path, 'tws-storage.xml');
+    writeFileSync(configFile, embeddedStorageConfig(path));
+    // createChdbConnection ignores connectionArgs, so a Session at the same path loads the config first.
+    const session = new Session(path, { connectionArgs: [`--config-file=${configFile}`] } as never);
+    embeddedEngine = { path, session: session as never };
+  } else if (embeddedEngine.path !== path) {
+    throw new StoreQueryError(
+      `chDB is already open at ${embeddedEngine.path} in this process; one data path per process`,
+    );
+  }
+  return () => createClient({ connection: createChdbConnection({ path }) } as never);
+}
+
+export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
+  const database = cfg.database;
+  let makeClient: () => ClickHouseClient;
+  if (cfg.mode === 'embedded') {
+    makeClient = await openEmbedded(cfg.path);
+  } else {
+    makeClient = () =>
+      createClient({
+        url: cfg.url,
+        username: cfg.user,
+        password: cfg.password,
+        database,
+        request_timeout: 60_000,
+        clickhouse_settings: { date_time_input_format: 'best_effort' },
+      });
+  }
+  const bootstrap =
+    cfg.mode === 'embedded'
+      ? makeClient()
+      : createClient({ url: cfg.url, username: cfg.user, password: cfg.password, request_timeout: 30_000 });
+  try {
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  } catch (err) {
+    throw translateError(err, 'CREATE DATABASE');
+  } finally {
+    if (cfg.mode === 'server') await bootstrap.close();
+  }
+  const writer = cfg.mode === 'embedded' ? bootstrap : makeClient();
+  const reader = makeClient();
+  if (cfg.mode === 'embedded') {
+    // chDB connections ignore the `database` option; USE sticks to the connection.
+    await writer.command({ query: `USE ${database}` });
+    await reader.command({ query: `USE ${database}` });
+  }
+  return new ClickHouseStore(cfg.mode, database, writer, reader);
+}
+
+class ClickHouseStore implements Store {
+  readonly faults = new FaultSwitch();
+  constructor(
+    readonly mode: 'embedded' | 'server',
+    readonly database: string,
+    private readonly writer: ClickHouseClient,
+    private readonly reader: ClickHouseClient,
+  ) {}
+
+  async query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]> {
+    this.faults.check('read');
+    try {
+      const rs = await this.reader.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        // Same number shapes in both modes: 64-bit integers as JSON numbers (chDB's default).
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0, ...settings },
+      });
+      return await rs.json<T>();
+    } catch (err) {
+      throw translateError(err, 'query');
+    }
+  }
+
+  async command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void> {
+    this.faults.check('write');
+    try {
+      await this.writer.command({ query: sql, query_params: params, clickhouse_settings: settings });
+    } catch (err) {
+      throw translateError(err, 'command');
+    }
+  }
+
+  async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    this.faults.check('write');
+    const settings: ClickHouseSettings = { date_time_input_format: 'best_effort' };
+    if (opts.dedupToken) {
+      settings.insert_deduplication_token = opts.dedupToken;
+      settings.insert_deduplicate = 1;
+      // Rollups are materialized views of the snapshot tables: drop the re-sent block there too.
+      settings.deduplicate_blocks_in_dependent_materialized_views = 1;
+    }
+    try {
+      await this.writer.insert({
+        table,
+        values: rows as object[],
+        format: 'JSONEachRow',
+        clickhouse_settings: settings,
+      });
+    } catch (err) {
+      throw translateError(err, `insert into ${table}`);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      this.faults.check('read');
+      const r = await this.reader.ping();
+      return r.success;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.writer.close(), this.reader.close()]);
+  }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded engine and the local stack', () => {
+    const cfg = loadConfig({});
+    expect(cfg.clickhouse.mode).toBe('embedded');
+    expect(cfg.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(cfg.source.ratePerMinute).toBe(60);
+  });
+
+  it('switches to server mode when CLICKHOUSE_URL is set', () => {
+    const cfg = loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_DATABASE: 'prod' });
+    expect(cfg.clickhouse).toMatchObject({ mode: 'server', url: 'http://ch:8123', database: 'prod' });
+  });
+
+  it('names the variable when a value is wrong', () => {
+    const err = (() => {
+      try {
+        loadConfig({ TWS_RATE_LIMIT_PER_MINUTE: 'fast' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe('TWS_RATE_LIMIT_PER_MINUTE');
+    expect((err as Error).message).toContain('TWS_RATE_LIMIT_PER_MINUTE');
+  });
+
+  it('parses lists and booleans', () => {
+    const cfg = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', TWS_RAW_LISTINGS: 'off' });
+    expect(cfg.kafka.brokers).toEqual(['a:1', 'b:2']);
+    expect(cfg.consumer.rawListings).toBe(false);
+  });
+});

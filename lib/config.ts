@@ -1,0 +1,207 @@
+// One zod schema for every setting, one resolver. Values come from environment variables (and the
+// CLI's flags and config file, which it folds into the same variable names before calling
+// loadConfig). A wrong value fails start-up with a message that names the variable.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+const url = z.string().url();
+
+/** Each key is the environment variable that sets it. */
+export const envSchema = z.object({
+  TWS_DATA_DIR: z.string().default('.tws'),
+  TWS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  KAFKA_BROKERS: list.default(['127.0.0.1:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).default('tws-analytics'),
+  SCHEMA_REGISTRY_URL: url.default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  TWS_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+    .default('tws'),
+  TWS_TOPIC_PARTITIONS: int(1, 1000).default(6),
+  TWS_SNAPSHOT_RETENTION_HOURS: int(1).default(24 * 7),
+
+  CLICKHOUSE_URL: url.optional(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'an identifier')
+    .default('tws'),
+  TWS_CHDB_PATH: z.string().optional(),
+
+  TWS_SOURCE: z.enum(['simulated', 'vividseats']).default('simulated'),
+  TWS_SOURCE_BASE_URL: url.optional(),
+  TWS_SOURCE_PATH: z.string().startsWith('/').default('/hermes/api/v1/listings'),
+  TWS_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(60),
+  TWS_SCRAPE_CONCURRENCY: int(1, 256).default(4),
+  TWS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  TWS_SCRAPE_INTERVAL_SECONDS: int(1).default(300),
+  TWS_ALERT_WEBHOOK_URL: url.optional(),
+  TWS_ALERT_ERRORS_PER_HOUR: int(0).default(10),
+  TWS_SIM_PORT: int(0, 65535).default(8090),
+  TWS_SIM_SEED: int(0).default(42),
+  TWS_SIM_EVENTS: int(0, 10_000).default(4),
+
+  TWS_CONSUMER_GROUP: z.string().min(1).default('tws-metrics'),
+  TWS_BATCH_MAX_SNAPSHOTS: int(1, 100_000).default(500),
+  TWS_WINDOW_GRACE_SECONDS: int(0).default(300),
+  TWS_RAW_LISTINGS: bool.default(true),
+  TWS_OUTLIER_RATIO: num(0, 1).default(0.25),
+  TWS_EXCLUDE_OUTLIERS: bool.default(true),
+  TWS_ARCHIVE_AFTER_DAYS: int(1).default(120),
+  TWS_RAW_LISTINGS_TTL_DAYS: int(1).default(30),
+  TWS_ROLLUP_TTL_DAYS: int(730).default(730),
+
+  TWS_API_HOST: z.string().default('127.0.0.1'),
+  TWS_API_PORT: int(0, 65535).default(8080),
+  TWS_API_KEYS: list.default([]),
+  TWS_API_READ_AUTH: z.enum(['public', 'key']).default('public'),
+  TWS_CORS_ORIGINS: list.default([]),
+  TWS_API_MAX_RANGE_DAYS: int(1).default(400),
+  TWS_API_BODY_LIMIT_BYTES: int(1024).default(64 * 1024),
+  TWS_API_RATE_LIMIT_PER_MINUTE: int(1).default(600),
+  TWS_SQL_MAX_EXECUTION_SECONDS: int(1, 600).default(10),
+  TWS_SQL_MAX_RESULT_ROWS: int(1).default(10_000),
+  TWS_SQL_MAX_MEMORY_BYTES: int(1_000_000).default(512 * 1024 * 1024),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  dataDir: string;
+  logLevel: Env['TWS_LOG_LEVEL'];
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topicPrefix: string;
+    partitions: number;
+    snapshotRetentionHours: number;
+  };
+  registry: { url: string };
+  clickhouse:
+    | { mode: 'server'; url: string; user: string; password: string; database: string }
+    | { mode: 'embedded'; path: string; database: string };
+  source: {
+    kind: Env['TWS_SOURCE'];
+    baseUrl: string | undefined;
+    path: string;
+    ratePerMinute: number;
+    concurrency: number;
+    timeoutMs: number;
+    intervalSeconds: number;
+  };
+  alerts: { webhookUrl: string | undefined; errorsPerHour: number };
+  sim: { port: number; seed: number; events: number };
+  consumer: {
+    group: string;
+    batchMaxSnapshots: number;
+    windowGraceSeconds: number;
+    rawListings: boolean;
+    outlierRatio: number;
+    excludeOutliers: boolean;
+  };
+  retention: { archiveAfterDays: number; rawListingsDays: number; rollupDays: number };
+  api: {
+    host: string;
+    port: number;
+    keys: string[];
+    readAuth: Env['TWS_API_READ_AUTH'];
+    corsOrigins: string[];
+    maxRangeDays: number;
+    bodyLimitBytes: number;
+    rateLimitPerMinute: number;
+    sql: { maxExecutionSeconds: number; maxResultRows: number; maxMemoryBytes: number };
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    const variable = String(first.path[0] ?? 'environment');
+    const lines = parsed.error.issues.map(
+      (i) => `${String(i.path[0])}: ${i.message} (got "${picked[String(i.path[0])]}")`,
+    );
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, variable);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.TWS_DATA_DIR);
+  return {
+    dataDir,
+    logLevel: e.TWS_LOG_LEVEL,
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPrefix: e.TWS_TOPIC_PREFIX,
+      partitions: e.TWS_TOPIC_PARTITIONS,
+      snapshotRetentionHours: e.TWS_SNAPSHOT_RETENTION_HOURS,
+    },
+    registry: { url: e.SCHEMA_REGISTRY_URL },
+    clickhouse: e.CLICKHOUSE_URL
+      ? {
+          mode: 'server',
+          url: e.CLICKHOUSE_URL,
+          user: e.CLICKHOUSE_USER,
+          password: e.CLICKHOUSE_PASSWORD,
+          database: e.CLICKHOUSE_DATABASE,
+        }
+      : { mode: 'embedded', path: resolve(e.TWS_CHDB_PATH ?? `${dataDir}/chdb`), database: e.CLICKHOUSE_DATABASE },
+    source: {
+      kind: e.TWS_SOURCE,
+      baseUrl: e.TWS_SOURCE_BASE_URL,
+      path: e.TWS_SOURCE_PATH,
+      ratePerMinute: e.TWS_RATE_LIMIT_PER_MINUTE,
+      concurrency: e.TWS_SCRAPE_CONCURRENCY,
+      timeoutMs: e.TWS_REQUEST_TIMEOUT_MS,
+      intervalSeconds: e.TWS_SCRAPE_INTERVAL_SECONDS,
+    },
+    alerts: { webhookUrl: e.TWS_ALERT_WEBHOOK_URL, errorsPerHour: e.TWS_ALERT_ERRORS_PER_HOUR },
+    sim: { port: e.TWS_SIM_PORT, seed: e.TWS_SIM_SEED, events: e.TWS_SIM_EVENTS },
+    consumer: {
+      group: e.TWS_CONSUMER_GROUP,
+      batchMaxSnapshots: e.TWS_BATCH_MAX_SNAPSHOTS,
+      windowGraceSeconds: e.TWS_WINDOW_GRACE_SECONDS,
+      rawListings: e.TWS_RAW_LISTINGS,
+      outlierRatio: e.TWS_OUTLIER_RATIO,
+      excludeOutliers: e.TWS_EXCLUDE_OUTLIERS,
+    },
+    retention: {
+      archiveAfterDays: e.TWS_ARCHIVE_AFTER_DAYS,
+      rawListingsDays: e.TWS_RAW_LISTINGS_TTL_DAYS,
+      rollupDays: e.TWS_ROLLUP_TTL_DAYS,
+    },
+    api: {
+      host: e.TWS_API_HOST,
+      port: e.TWS_API_PORT,
+      keys: e.TWS_API_KEYS,
+      readAuth: e.TWS_API_READ_AUTH,
+      corsOrigins: e.TWS_CORS_ORIGINS,
+      maxRangeDays: e.TWS_API_MAX_RANGE_DAYS,
+      bodyLimitBytes: e.TWS_API_BODY_LIMIT_BYTES,
+      rateLimitPerMinute: e.TWS_API_RATE_LIMIT_PER_MINUTE,
+      sql: {
+        maxExecutionSeconds: e.TWS_SQL_MAX_EXECUTION_SECONDS,
+        maxResultRows: e.TWS_SQL_MAX_RESULT_ROWS,
+        maxMemoryBytes: e.TWS_SQL_MAX_MEMORY_BYTES,
+      },
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// The only module that touches kafkajs: client, producer and consumer factories, and topic admin.
+// Keeping it here lets @confluentinc/kafka-javascript or @platformatic/kafka replace it later.
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type ConsumerConfig,
+  type EachBatchPayload,
+  type IHeaders,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type { Config } from '../config.ts';
+import { BrokerUnavailableError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { TOPICS, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
+
+export type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Producer };
+
+const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.clientId): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: cfg.brokers,
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        log[levelName[level] ?? 'info']({ kafka: rest }, `kafkajs: ${message}`);
+      },
+  });
+}
+
+/** Idempotent (no duplicates from its own retries), acks=all, gzip-compressed batches. */
+export function createProducer(kafka: Kafka, opts: { transactionalId?: string } = {}): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    ...(opts.transactionalId ? { transactionalId: opts.transactionalId } : {}),
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+}
+
+export const COMPRESSION = CompressionTypes.GZIP;
+
+export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<ConsumerConfig> = {}): Consumer {
+  return kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    ...extra,
+  });
+}
+
+/** Creates the project's topics if missing, with explicit partitions, retention and compaction. */
+export async function ensureTopics(kafka: Kafka, cfg: Config['kafka'], only?: TopicKey[]): Promise<string[]> {
+  const names = topicNames(cfg.topicPrefix);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const wanted = (Object.entries(TOPICS) as [TopicKey, TopicSpec][]).filter(([key]) => !only || only.includes(key));
+    const topics = wanted
+      .filter(([key]) => !existing.has(names[key]))
+      .map(([key, spec]) => ({
+        topic: names[key],
+        numPartitions: spec.partitions ?? cfg.partitions,
+        replicationFactor: -1,
+        configEntries: [
+          { name: 'cleanup.policy', value: spec.compacted ? 'compact' : 'delete' },
+          ...(spec.compacted
+            ? [{ name: 'min.cleanable.dirty.ratio', value: '0.1' }]
+            : [
+                {
+                  name: 'retention.ms',
+                  value: String((spec.retentionHours ?? cfg.snapshotRetentionHours) * 3_600_000),
+                },
+              ]),
+          { name: 'max.message.bytes', value: String(8 * 1024 * 1024) },
+        ],
+      }));
+    if (topics.length > 0) await admin.createTopics({ topics, waitForLeaders: true });
+    return topics.map((t) => t.topic);
+  } catch (err) {
+    throw new BrokerUnavailableError(`could not create topics: ${(err as Error).message}`, err);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** Total lag of a consumer group over the given topics (end offset minus committed offset). */
+export async function consumerLag(kafka: Kafka, groupId: string, topics: string[]): Promise<number> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    let lag = 0;
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const p of ends) {
+        const c = committed?.partitions.find((x) => x.partition === p.partition);
+        const cOff = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
+        lag += Math.max(0, Number(p.high) - cOff);
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export const headerString = (headers: IHeaders | undefined, name: string): string | undefined => {
+  const v = headers?.[name];
+  if (v === undefined) return undefined;
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : first.toString();
+};

@@ -1,0 +1,49 @@
+// The topic catalog: names, schemas, partitions and retention. Topic names and their Avro schemas
+// are a public contract (docs/topics.md); a breaking change gets a new `.vN` topic.
+
+export interface TopicSpec {
+  /** Name without the prefix, e.g. `listings.snapshots.v1`. */
+  suffix: string;
+  /** File under schemas/ (without .avsc); undefined for the raw dead-letter topic. */
+  schema?: string;
+  compacted?: boolean;
+  retentionHours?: number;
+  /** Defaults to the configured partition count. */
+  partitions?: number;
+}
+
+export const TOPICS = {
+  catalog: { suffix: 'catalog.events.v1', schema: 'EventCatalogEntry', compacted: true, partitions: 3 },
+  scrapeRequests: { suffix: 'scrape.requests.v1', schema: 'ScrapeRequest', retentionHours: 24 },
+  scrapeOutcomes: { suffix: 'scrape.outcomes.v1', schema: 'ScrapeOutcome', retentionHours: 24 * 7 },
+  scrapeLogs: { suffix: 'scrape.logs.v1', schema: 'ScrapeLog', retentionHours: 24 * 30 },
+  scrapeJobs: { suffix: 'scrape.jobs.v1', schema: 'ScrapeJob', retentionHours: 24 * 30, partitions: 1 },
+  snapshots: { suffix: 'listings.snapshots.v1', schema: 'ListingSnapshot' },
+  zoneMetrics: { suffix: 'metrics.zones.v1', schema: 'ZoneMetrics', retentionHours: 24 * 7 },
+  rollups: { suffix: 'rollups.zones.v1', schema: 'ZoneRollup', retentionHours: 24 * 30 },
+  deadLetter: { suffix: 'deadletter.v1', retentionHours: 24 * 30 },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicKey = keyof typeof TOPICS;
+
+export type TopicNames = Record<TopicKey, string>;
+
+export function topicNames(prefix: string): TopicNames {
+  const out = {} as TopicNames;
+  for (const [key, spec] of Object.entries(TOPICS) as [TopicKey, TopicSpec][]) out[key] = `${prefix}.${spec.suffix}`;
+  return out;
+}
+
+/** Confluent TopicNameStrategy: the value schema of topic T lives under subject `T-value`. */
+export const valueSubject = (topic: string): string => `${topic}-value`;
+
+/** Headers that the dead-letter topic carries (docs/topics.md). */
+export const DLQ_HEADERS = {
+  error: 'tws.dlq.error',
+  reason: 'tws.dlq.reason',
+  topic: 'tws.dlq.original.topic',
+  partition: 'tws.dlq.original.partition',
+  offset: 'tws.dlq.original.offset',
+  consumerGroup: 'tws.dlq.consumer.group',
+  failedAt: 'tws.dlq.failed.at',
+} as const;

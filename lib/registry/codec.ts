@@ -1,0 +1,98 @@
+// Avro through a Confluent-compatible schema registry (Apicurio's /apis/ccompat/v7 locally).
+// The only module that talks to the registry: swap it here. Wire format: magic byte 0, 4-byte
+// schema id, Avro binary. Subjects follow TopicNameStrategy (`<topic>-value`), BACKWARD compatible.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { BrokerUnavailableError, PoisonRecordError, errorMessage } from '../errors.ts';
+import { valueSubject } from '../kafka/topics.ts';
+
+export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+
+export function loadSchemaText(name: string): string {
+  return readFileSync(join(SCHEMAS_DIR, `${name}.avsc`), 'utf8');
+}
+
+/** Registry-side failures that a retry can get past; everything else about a record is poison. */
+function isUnavailable(err: unknown): boolean {
+  const e = err as { status?: number; message?: string };
+  if (e?.status !== undefined && e.status >= 500) return true;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|network|timeout|fetch failed/i.test(e?.message ?? '');
+}
+
+export class AvroCodec {
+  private readonly registry: SchemaRegistry;
+  private readonly ids = new Map<string, number>();
+
+  constructor(readonly url: string) {
+    this.registry = new SchemaRegistry({ host: url, retry: { retries: 3 } });
+  }
+
+  /** Registers `schema` under the topic's value subject (BACKWARD) and remembers its id. */
+  async register(topic: string, schemaName: string): Promise<number> {
+    try {
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema: loadSchemaText(schemaName) },
+        { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
+      );
+      this.ids.set(topic, id);
+      return id;
+    } catch (err) {
+      if (isUnavailable(err))
+        throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
+      throw err;
+    }
+  }
+
+  schemaId(topic: string): number {
+    const id = this.ids.get(topic);
+    if (id === undefined) throw new Error(`no schema registered for topic ${topic}; call register() at start-up`);
+    return id;
+  }
+
+  async encode(topic: string, value: unknown): Promise<Buffer> {
+    return this.registry.encode(this.schemaId(topic), value);
+  }
+
+  /**
+   * Decodes any record written with a registered schema. A record that is not in the wire format,
+   * names an unknown schema id, or does not parse is a PoisonRecordError; an unreachable registry
+   * is a retriable BrokerUnavailableError, so the caller waits instead of dead-lettering.
+   */
+  async decode<T>(buf: Buffer | null): Promise<T> {
+    if (!buf || buf.length < 5)
+      throw new PoisonRecordError('record value is empty or shorter than the 5-byte wire header', 'decode');
+    if (buf[0] !== 0)
+      throw new PoisonRecordError(`record does not start with the Confluent magic byte 0 (got ${buf[0]})`, 'decode');
+    try {
+      return (await this.registry.decode(buf)) as T;
+    } catch (err) {
+      const e = err as { status?: number };
+      if (e?.status === 404 || /not found/i.test(errorMessage(err))) {
+        throw new PoisonRecordError(`schema id ${buf.readInt32BE(1)} is unknown to the registry`, 'schema', err);
+      }
+      if (isUnavailable(err))
+        throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
+      throw new PoisonRecordError(
+        `record does not decode with schema ${buf.readInt32BE(1)}: ${errorMessage(err)}`,
+        'decode',
+        err,
+      );
+    }
+  }
+
+  /** Asks the registry whether `schemaName` may replace the latest version under `topic` (BACKWARD). */
+  async isCompatible(topic: string, schemaText: string): Promise<boolean> {
+    const res = await fetch(
+      `${this.url}/compatibility/subjects/${encodeURIComponent(valueSubject(topic))}/versions/latest`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ schema: schemaText }),
+      },
+    );
+    if (!res.ok) throw new Error(`compatibility check failed: HTTP ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { is_compatible: boolean }).is_compatible;
+  }
+}

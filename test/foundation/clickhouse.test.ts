@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MigrationError } from '../../lib/errors.ts';
+import { loadMigrations, migrate } from '../../lib/clickhouse/migrate.ts';
+import { createStore, type Store } from '../../lib/clickhouse/store.ts';
+import { testConfig } from '../helpers/env.ts';
+
+const cfg = testConfig();
+let store: Store;
+
+beforeAll(async () => {
+  store = await createStore(cfg.clickhouse);
+});
+afterAll(async () => {
+  await store.close();
+});
+
+describe('embedded ClickHouse (chDB) and migrations', () => {
+  it('applies every migration once, and a second run is a no-op', async () => {
+    const all = loadMigrations().map((m) => m.file);
+    const first = await migrate(store);
+    expect(first.applied).toEqual(all);
+    const second = await migrate(store);
+    expect(second.applied).toEqual([]);
+    expect(second.skipped).toEqual(all);
+    const tables = await store.query<{ name: string }>(
+      'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
+    );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'events',
+        'section_snapshots',
+        'zone_snapshots',
+        'zone_rollups_hourly',
+        'zone_daily',
+        'schema_migrations',
+      ]),
+    );
+  });
+
+  it('round-trips rows, and drops a block re-sent with the same dedup token', async () => {
+    await migrate(store);
+    const row = {
+      event_id: 'e1',
+      source: 'simulated',
+      source_event_id: '1',
+      name: 'Show',
+      venue: 'Hall',
+      timezone: 'UTC',
+      starts_at: '2026-12-01 20:00:00.000',
+      capacity: 1200,
+      active: true,
+      created_at: '2026-11-01 00:00:00.000',
+      updated_at: '2026-11-01 00:00:00.000',
+      version: 1,
+    };
+    await store.insert('events', [row], { dedupToken: 'events:t:0:0-0' });
+    await store.insert('events', [row], { dedupToken: 'events:t:0:0-0' });
+    const rows = await store.query<{ event_id: string; capacity: number; active: boolean; n: number }>(
+      'SELECT event_id, capacity, active, count() OVER () AS n FROM events WHERE event_id = {id:String}',
+      { id: 'e1' },
+    );
+    expect(rows).toEqual([{ event_id: 'e1', capacity: 1200, active: true, n: 1 }]);
+  });
+
+  it('puts the snapshot tables on the tiered storage policy', async () => {
+    await migrate(store);
+    const rows = await store.query<{ name: string; storage_policy: string }>(
+      "SELECT name, storage_policy FROM system.tables WHERE database = currentDatabase() AND name IN ('zone_snapshots', 'section_snapshots') ORDER BY name",
+    );
+    expect(rows.map((r) => r.storage_policy)).toEqual(['tws_tiered', 'tws_tiered']);
+  });
+
+  it('stops on a failed migration with the file name and the ClickHouse error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tws-mig-'));
+    writeFileSync(
+      join(dir, '0001_ok.sql'),
+      'CREATE TABLE IF NOT EXISTS mig_ok (a UInt8) ENGINE = MergeTree ORDER BY a;\n',
+    );
+    writeFileSync(
+      join(dir, '0002_broken.sql'),
+      'CREATE TABLE mig_broken (a NoSuchType) ENGINE = MergeTree ORDER BY a;\n',
+    );
+    const other = await createStore({ ...cfg.clickhouse, database: 'migration_failure' });
+    const err = await migrate(other, dir).catch((e: unknown) => e);
+    await other.close();
+    expect(err).toBeInstanceOf(MigrationError);
+    expect((err as MigrationError).message).toMatch(/0002_broken\.sql.*NoSuchType/s);
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { PoisonRecordError } from '../../lib/errors.ts';
+import { topicNames } from '../../lib/kafka/topics.ts';
+import { AvroCodec, loadSchemaText } from '../../lib/registry/codec.ts';
+import { testConfig } from '../helpers/env.ts';
+
+const cfg = testConfig();
+const topic = topicNames(cfg.kafka.topicPrefix).scrapeRequests;
+
+describe('real schema registry (Confluent API)', () => {
+  it('registers an Avro schema, encodes, and decodes with a client that only knows the registry', async () => {
+    const codec = new AvroCodec(cfg.registry.url);
+    const id = await codec.register(topic, 'ScrapeRequest');
+    expect(id).toBeGreaterThan(0);
+    // Registering the same schema again returns the same id.
+    expect(await codec.register(topic, 'ScrapeRequest')).toBe(id);
+
+    const value = {
+      job_id: 'j1',
+      event_id: 'e1',
+      source: 'simulated',
+      source_event_id: '123',
+      event_starts_at: null,
+      requested_at: 1_700_000_000_000,
+      deadline_at: 1_700_000_060_000,
+    };
+    const buf = await codec.encode(topic, value);
+    expect(buf[0]).toBe(0);
+    expect(buf.readInt32BE(1)).toBe(id);
+
+    const stranger = new SchemaRegistry({ host: cfg.registry.url });
+    expect(await stranger.decode(buf)).toEqual(value);
+    expect(await new AvroCodec(cfg.registry.url).decode(buf)).toEqual(value);
+  });
+
+  it('keeps the subject BACKWARD compatible', async () => {
+    const codec = new AvroCodec(cfg.registry.url);
+    await codec.register(topic, 'ScrapeRequest');
+    const schema = JSON.parse(loadSchemaText('ScrapeRequest'));
+    const withDefault = { ...schema, fields: [...schema.fields, { name: 'priority', type: 'int', default: 0 }] };
+    const withoutDefault = { ...schema, fields: [...schema.fields, { name: 'priority', type: 'int' }] };
+    expect(await codec.isCompatible(topic, JSON.stringify(withDefault))).toBe(true);
+    expect(await codec.isCompatible(topic, JSON.stringify(withoutDefault))).toBe(false);
+  });
+
+  it('reports garbage and unknown schema ids as poison, not as an outage', async () => {
+    const codec = new AvroCodec(cfg.registry.url);
+    await expect(codec.decode(Buffer.from('not avro at all'))).rejects.toBeInstanceOf(PoisonRecordError);
+    const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 1, 2, 3]);
+    await expect(codec.decode(unknownId)).rejects.toMatchObject({ reason: 'schema' });
+  });
+});
