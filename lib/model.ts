@@ -1,0 +1,150 @@
+// The data model shared by producers, consumers and the API. Field names follow the Avro schemas
+// in schemas/ (the public contract) one to one. Money is integer US cents; times are epoch ms.
+
+export interface Listing {
+  listing_id: string;
+  row: string;
+  quantity: number;
+  /** Price per ticket before fees, cents (hermes `p`). */
+  base_price_cents: number | null;
+  /** All-in price per ticket with fees, cents (hermes `aip`). */
+  all_in_price_cents: number | null;
+  /** Quantities the seller allows to buy (hermes `m`); null when the source gives none. */
+  splits: number[] | null;
+}
+
+export interface Section {
+  name: string;
+  listings: Listing[];
+}
+
+export interface Zone {
+  zone_id: string;
+  name: string;
+  sections: Section[];
+}
+
+export interface RejectedCount {
+  reason: string;
+  count: number;
+}
+
+/** Topic listings.snapshots.v1: every zone, section and listing of one event at one scrape. */
+export interface ListingSnapshot {
+  snapshot_id: string;
+  job_id: string;
+  event_id: string;
+  source: string;
+  source_event_id: string;
+  scraped_at: number;
+  event_starts_at: number | null;
+  zones: Zone[];
+  rejected: RejectedCount[];
+}
+
+/** Topic catalog.events.v1 (compacted) and table `events`. */
+export interface CatalogEvent {
+  event_id: string;
+  source: string;
+  source_event_id: string;
+  name: string;
+  venue: string;
+  timezone: string;
+  starts_at: number;
+  capacity: number | null;
+  active: boolean;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface ScrapeRequest {
+  job_id: string;
+  event_id: string;
+  source: string;
+  source_event_id: string;
+  event_starts_at: number | null;
+  requested_at: number;
+  deadline_at: number;
+}
+
+export type ScrapeErrorKind =
+  'blocked' | 'http' | 'rate_limited' | 'timeout' | 'network' | 'parse' | 'publish' | 'expired';
+
+export interface ScrapeOutcome {
+  job_id: string;
+  event_id: string;
+  worker_id: string;
+  status: 'ok' | 'failed' | 'expired';
+  error_kind: string | null;
+  attempts: number;
+  retries: number;
+  snapshot_id: string | null;
+  listings: number;
+  rejected: number;
+  finished_at: number;
+}
+
+/** The seed's scraper_logs row: one failed event scrape. */
+export interface ScrapeLog {
+  logged_at: number;
+  event_id: string;
+  job_id: string;
+  level: 'ERROR' | 'WARN';
+  kind: string;
+  message: string;
+  stack_trace: string;
+  attempts: number;
+  http_status: number | null;
+}
+
+export type JobStatus = 'running' | 'success' | 'partial' | 'failed';
+
+export interface ScrapeJob {
+  job_id: string;
+  status: JobStatus;
+  started_at: number;
+  finished_at: number | null;
+  events_planned: number;
+  events_succeeded: number;
+  events_failed: number;
+  snapshots: number;
+  listings: number;
+  retries: number;
+  error: string | null;
+}
+
+/** Price and inventory metrics of one group of listings (a section, or a zone across sections). */
+export interface PriceMetrics {
+  /** Get-in price: lowest all-in price per ticket; flagged outliers left out by default. */
+  lowest_price_cents: number | null;
+  lowest_base_price_cents: number | null;
+  average_price_cents: number | null;
+  median_price_cents: number | null;
+  highest_price_cents: number | null;
+  /** Lowest total all-in price for 2 (4) seats bought together from one listing. */
+  lowest_price_2_cents: number | null;
+  lowest_price_4_cents: number | null;
+  /** Sum of all-in prices per ticket over `priced_listings`, for exact weighted averages. */
+  sum_price_cents: number;
+  priced_listings: number;
+  total_tickets: number;
+  total_listings: number;
+  available: boolean;
+  outlier_listings: number;
+  rejected_listings: number;
+}
+
+export interface SectionMetrics extends PriceMetrics {
+  zone_id: string;
+  zone: string;
+  section: string;
+}
+
+export interface ZoneMetrics extends PriceMetrics {
+  zone_id: string;
+  zone: string;
+  sections: number;
+}
+
+export type Granularity = 'hourly' | 'daily';
