@@ -87,3 +87,9 @@ export class ValidationError extends TwsError {
 export const isRetriable = (err: unknown): boolean => err instanceof TwsError && err.retriable;
 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class ConflictError extends TwsError {
+  constructor(message: string) {
+    super(message, { code: 'CONFLICT' });
+  }
+}

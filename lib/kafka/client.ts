@@ -18,7 +18,7 @@ import { BrokerUnavailableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { TOPICS, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
 
-export type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Producer };
+export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer };
 
 const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

@@ -1,0 +1,358 @@
+// The consumer loop behind every ClickHouse sink: at-least-once consumption plus idempotent inserts,
+// which together give exactly-once rows (docs/exactly-once.md).
+//
+// Per partition, records are gathered into ranges [first, last]. A range is written as:
+//   1. poison records -> dead-letter topic; pre-write side outputs (handler.beforeWrite)
+//   2. ledger `before first..last`   3. every table insert with token group:topic:partition:first-last:table
+//   4. ledger `after first..last`    5. post-write side outputs   6. commit last+1 to Kafka
+// On (re)assignment the ledger decides where to resume: after an `after` range, skip through it;
+// after a `before` range, rebuild exactly that range and write it again (ClickHouse drops the
+// blocks that had landed). While ClickHouse is unavailable the loop retries with backoff and keeps
+// its group membership, committing nothing.
+//
+// States: idle -> running <-> backing-off -> stopping -> stopped. Error cases, all handled here:
+//   - undecodable / unknown schema / invalid / oversized record -> dead-letter topic, carry on
+//   - registry or ClickHouse unreachable (retriable)            -> backoff and retry, no commit
+//   - ClickHouse rejects the data (non-retriable)                -> backoff and retry, alert in log
+//   - rebalance while retrying (stale batch)                     -> drop the batch, the new owner replays
+//   - commit fails (rebalance in progress)                       -> ignored: the ledger covers it
+import type { Store } from '../../lib/clickhouse/store.ts';
+import { PoisonRecordError, errorMessage, isRetriable } from '../../lib/errors.ts';
+import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
+import {
+  createConsumer,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+} from '../../lib/kafka/client.ts';
+import { DLQ_HEADERS } from '../../lib/kafka/topics.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { recordsConsumed, rowsWritten, sinkBackpressure } from '../../lib/metrics.ts';
+import type { AvroCodec } from '../../lib/registry/codec.ts';
+import { backoffDelay, sleep } from '../../lib/retry.ts';
+import { OffsetLedger } from './offset-ledger.ts';
+
+export interface SourceRecord<T> {
+  value: T;
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: string | null;
+}
+
+export interface Prepared {
+  inserts: Array<{ table: string; rows: object[] }>;
+  /** Side outputs that must not be lost: published before the ledger says `after`. */
+  beforeWrite?: () => Promise<void>;
+  /** Side outputs that need the written data (e.g. closed-window rollups). */
+  afterWrite?: () => Promise<void>;
+}
+
+export interface BatchHandler<T> {
+  /** Throws PoisonRecordError('invalid') for impossible values. */
+  validate?(value: T): void;
+  prepare(records: SourceRecord<T>[], where: { topic: string; partition: number }): Promise<Prepared>;
+  /** Called once per partition after (re)assignment, before its first range. */
+  onPartitionLoaded?(topic: string, partition: number): Promise<void>;
+  /** Called when the runner is idle and caught up (e.g. to close windows of quiet partitions). */
+  onIdle?(): Promise<void>;
+}
+
+export interface RunnerOptions<T> {
+  name: string;
+  kafka: Kafka;
+  store: Store;
+  codec: AvroCodec;
+  dlq: AvroProducer;
+  group: string;
+  topics: string[];
+  handler: BatchHandler<T>;
+  log: Logger;
+  maxRangeRecords: number;
+  maxRecordBytes?: number;
+  retry?: { initialDelayMs: number; maxDelayMs: number };
+  fromBeginning?: boolean;
+}
+
+interface PartitionState {
+  loaded: boolean;
+  /** Offsets at or below this are already in ClickHouse. */
+  skipThrough: bigint;
+  /** A `before` range found in the ledger, to be rebuilt exactly. */
+  replay?: { first: bigint; last: bigint };
+  pending: KafkaMessage[];
+}
+
+export type RunnerState = 'idle' | 'running' | 'backing-off' | 'stopping' | 'stopped';
+
+export class BatchRunner<T> {
+  state: RunnerState = 'idle';
+  private consumer?: Consumer;
+  private readonly ledger: OffsetLedger;
+  private readonly partitions = new Map<string, PartitionState>();
+  private idleTimer?: NodeJS.Timeout;
+  private lastBatchAt = Date.now();
+  readonly stats = { ranges: 0, records: 0, deadLettered: 0, skipped: 0, retries: 0 };
+
+  constructor(private readonly o: RunnerOptions<T>) {
+    this.ledger = new OffsetLedger(o.store, o.group);
+  }
+
+  async start(): Promise<void> {
+    const consumer = createConsumer(this.o.kafka, this.o.group);
+    this.consumer = consumer;
+    // Any (re)assignment may hand us partitions whose ledger moved on elsewhere: reload lazily.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.partitions.clear());
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.o.topics, fromBeginning: this.o.fromBeginning ?? true });
+    this.state = 'running';
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        try {
+          await this.eachBatch(payload);
+        } catch (err) {
+          if (!(err instanceof StaleBatchError)) throw err;
+          // Forget what we held for it; whoever owns the partition now resumes from the ledger.
+          this.partitions.delete(this.key(payload.batch.topic, payload.batch.partition));
+        }
+      },
+    });
+    if (this.o.handler.onIdle) {
+      const tick = async () => {
+        if (this.state !== 'running') return;
+        // Idle = no fetch delivered records for a while, i.e. caught up: never during a replay.
+        if (Date.now() - this.lastBatchAt >= 5_000)
+          await this.o.handler.onIdle!().catch((err) =>
+            this.o.log.warn({ err: errorMessage(err) }, `${this.o.name}: idle hook failed`),
+          );
+        this.idleTimer = setTimeout(tick, 1_000);
+      };
+      this.idleTimer = setTimeout(tick, 1_000);
+    }
+  }
+
+  /** Finishes the batch in hand, commits, leaves the group. Bounded by `timeoutMs`. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const done = this.consumer?.disconnect().catch(() => {});
+    await Promise.race([done, sleep(timeoutMs)]);
+    this.state = 'stopped';
+  }
+
+  private key = (topic: string, partition: number) => `${topic}:${partition}`;
+
+  private async partitionState(topic: string, partition: number): Promise<PartitionState> {
+    const k = this.key(topic, partition);
+    let ps = this.partitions.get(k);
+    if (ps?.loaded) return ps;
+    const entry = await this.withRetry(
+      `read ledger ${k}`,
+      () => this.ledger.read(topic, partition),
+      () => false,
+    );
+    ps = { loaded: true, skipThrough: -1n, pending: [] };
+    if (entry?.phase === 'after') ps.skipThrough = entry.last;
+    if (entry?.phase === 'before') {
+      ps.skipThrough = entry.first - 1n;
+      ps.replay = { first: entry.first, last: entry.last };
+      this.o.log.warn(
+        { topic, partition, first: String(entry.first), last: String(entry.last) },
+        `${this.o.name}: replaying an unfinished range`,
+      );
+    }
+    this.partitions.set(k, ps);
+    await this.o.handler.onPartitionLoaded?.(topic, partition);
+    return ps;
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    if (batch.messages.length > 0) this.lastBatchAt = Date.now();
+    const ps = await this.partitionState(topic, partition);
+    const stale = () => !isRunning() || isStale() || this.state === 'stopping';
+    for (const message of batch.messages) {
+      if (stale()) return;
+      const offset = BigInt(message.offset);
+      if (offset <= ps.skipThrough) {
+        this.stats.skipped++;
+        recordsConsumed.inc({ topic, result: 'redelivered' });
+        resolveOffset(message.offset);
+        continue;
+      }
+      // A replayed range ends at its recorded last offset, even across fetches (or compaction gaps).
+      if (ps.replay && offset > ps.replay.last && ps.pending.length > 0)
+        await this.flush(topic, partition, ps, heartbeat, stale);
+      ps.pending.push(message);
+      resolveOffset(message.offset);
+      if (ps.replay ? offset >= ps.replay.last : ps.pending.length >= this.o.maxRangeRecords) {
+        await this.flush(topic, partition, ps, heartbeat, stale);
+      }
+    }
+    if (!ps.replay && ps.pending.length > 0 && !stale()) await this.flush(topic, partition, ps, heartbeat, stale);
+    await heartbeat().catch(() => {});
+  }
+
+  private async flush(
+    topic: string,
+    partition: number,
+    ps: PartitionState,
+    heartbeat: () => Promise<void>,
+    stale: () => boolean,
+  ): Promise<void> {
+    const messages = ps.pending;
+    const first = ps.replay?.first ?? BigInt(messages[0]!.offset);
+    const last = ps.replay?.last ?? BigInt(messages.at(-1)!.offset);
+    const good: SourceRecord<T>[] = [];
+    const poison: Array<{ message: KafkaMessage; err: PoisonRecordError }> = [];
+    for (const message of messages) {
+      try {
+        good.push(await this.decode(topic, partition, message, heartbeat, stale));
+      } catch (err) {
+        if (err instanceof PoisonRecordError) poison.push({ message, err });
+        else throw err;
+      }
+    }
+    if (stale()) return;
+    const prepared = await this.o.handler.prepare(good, { topic, partition });
+    const token = `${this.o.group}:${topic}:${partition}:${first}-${last}`;
+    const giveUp = () => stale();
+    await this.withRetry(
+      `dead-letter/side outputs ${token}`,
+      async () => {
+        if (poison.length) await this.deadLetter(topic, partition, poison);
+        await prepared.beforeWrite?.();
+      },
+      giveUp,
+      heartbeat,
+    );
+    if (stale()) return;
+    await this.withRetry(
+      `write ${token}`,
+      async () => {
+        await this.ledger.write(topic, partition, first, last, 'before');
+        for (const ins of prepared.inserts) {
+          await this.o.store.insert(ins.table, ins.rows, { dedupToken: `${token}:${ins.table}` });
+          rowsWritten.inc({ table: ins.table }, ins.rows.length);
+        }
+        await this.ledger.write(topic, partition, first, last, 'after');
+      },
+      giveUp,
+      heartbeat,
+    );
+    if (stale()) return;
+    ps.pending = [];
+    ps.replay = undefined;
+    ps.skipThrough = last;
+    this.stats.ranges++;
+    this.stats.records += good.length;
+    this.stats.deadLettered += poison.length;
+    recordsConsumed.inc({ topic, result: 'ok' }, good.length);
+    if (poison.length) recordsConsumed.inc({ topic, result: 'dead_letter' }, poison.length);
+    await prepared
+      .afterWrite?.()
+      .catch((err) => this.o.log.warn({ err: errorMessage(err) }, `${this.o.name}: post-write side output failed`));
+    await this.consumer!.commitOffsets([{ topic, partition, offset: (last + 1n).toString() }]).catch((err) =>
+      // The ledger already says `after`, so a lost commit only means a skip on redelivery.
+      this.o.log.info({ err: errorMessage(err) }, `${this.o.name}: offset commit failed; the ledger covers it`),
+    );
+  }
+
+  private async decode(
+    topic: string,
+    partition: number,
+    m: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    stale: () => boolean,
+  ): Promise<SourceRecord<T>> {
+    const max = this.o.maxRecordBytes ?? 2 * 1024 * 1024;
+    if (m.value && m.value.length > max)
+      throw new PoisonRecordError(`record of ${m.value.length} bytes exceeds the ${max}-byte limit`, 'oversized');
+    // Registry outages are retried here; only the record's own faults come out as poison.
+    const value = await this.withRetry(
+      `decode ${topic}:${partition}@${m.offset}`,
+      () => this.o.codec.decode<T>(m.value),
+      stale,
+      heartbeat,
+    );
+    try {
+      this.o.handler.validate?.(value);
+    } catch (err) {
+      if (err instanceof PoisonRecordError) throw err;
+      throw new PoisonRecordError(`invalid record: ${errorMessage(err)}`, 'invalid', err);
+    }
+    return { value, topic, partition, offset: BigInt(m.offset), key: m.key?.toString() ?? null };
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    poison: Array<{ message: KafkaMessage; err: PoisonRecordError }>,
+  ) {
+    await this.o.dlq.sendRaw(
+      'deadLetter',
+      poison.map(({ message, err }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          [DLQ_HEADERS.error]: err.message.slice(0, 1000),
+          [DLQ_HEADERS.reason]: err.reason,
+          [DLQ_HEADERS.topic]: topic,
+          [DLQ_HEADERS.partition]: String(partition),
+          [DLQ_HEADERS.offset]: message.offset,
+          [DLQ_HEADERS.consumerGroup]: this.o.group,
+          [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+        },
+      })),
+    );
+    for (const { message, err } of poison) {
+      this.o.log.warn(
+        { topic, partition, offset: message.offset, reason: err.reason, err: err.message },
+        `${this.o.name}: record sent to the dead-letter topic`,
+      );
+    }
+  }
+
+  /** Retries until it works, `giveUp()` says the work is moot, or the error is poison. */
+  private async withRetry<R>(
+    what: string,
+    fn: () => Promise<R>,
+    giveUp: () => boolean,
+    heartbeat?: () => Promise<void>,
+  ): Promise<R> {
+    const policy = this.o.retry ?? { initialDelayMs: 200, maxDelayMs: 10_000 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await fn();
+        if (attempt > 1) {
+          this.state = 'running';
+          sinkBackpressure.set(0);
+          this.o.log.info({ attempts: attempt }, `${this.o.name}: ${what} succeeded after retries`);
+        }
+        return r;
+      } catch (err) {
+        if (err instanceof PoisonRecordError) throw err;
+        if (giveUp()) throw new StaleBatchError(what);
+        this.state = 'backing-off';
+        this.stats.retries++;
+        sinkBackpressure.set(1);
+        const level = isRetriable(err) ? 'warn' : 'error';
+        if (attempt === 1 || attempt % 10 === 0)
+          this.o.log[level]({ err: errorMessage(err), attempt }, `${this.o.name}: ${what} failed; retrying`);
+        await sleep(backoffDelay(Math.min(attempt, 20), { ...policy, jitter: 0.5 }));
+        await heartbeat?.().catch(() => {});
+      }
+    }
+  }
+}
+
+/** The batch belongs to a partition we no longer own; the new owner replays it from the ledger. */
+export class StaleBatchError extends Error {
+  constructor(what: string) {
+    super(`abandoned (partition reassigned or stopping): ${what}`);
+  }
+}

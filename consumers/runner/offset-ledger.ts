@@ -1,0 +1,50 @@
+// The sink's ledger in ClickHouse (table sink_offsets): per consumer group and partition, the last
+// offset range written, with a phase. `before` is written ahead of the data, `after` once the data
+// is in. After a crash, a `before` range is re-formed exactly and re-inserted under the same dedup
+// tokens, so ClickHouse drops whatever had already landed; an `after` range is skipped.
+import type { Store } from '../../lib/clickhouse/store.ts';
+import { toNumber } from '../../lib/clickhouse/format.ts';
+
+export interface LedgerEntry {
+  first: bigint;
+  last: bigint;
+  phase: 'before' | 'after';
+}
+
+export class OffsetLedger {
+  constructor(
+    private readonly store: Store,
+    private readonly group: string,
+  ) {}
+
+  async read(topic: string, partition: number): Promise<LedgerEntry | null> {
+    const rows = await this.store.query<{ first_offset: number | string; last_offset: number | string; phase: string }>(
+      `SELECT first_offset, last_offset, phase FROM sink_offsets FINAL
+       WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}`,
+      { g: this.group, t: topic, p: partition },
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      first: BigInt(toNumber(r.first_offset)),
+      last: BigInt(toNumber(r.last_offset)),
+      phase: r.phase === 'after' ? 'after' : 'before',
+    };
+  }
+
+  write(topic: string, partition: number, first: bigint, last: bigint, phase: LedgerEntry['phase']): Promise<void> {
+    // Replacing by version: a later range, or the `after` of the same range, always wins.
+    const version = (last + 1n) * 2n + (phase === 'after' ? 1n : 0n);
+    return this.store.insert('sink_offsets', [
+      {
+        consumer_group: this.group,
+        topic,
+        partition,
+        first_offset: first.toString(),
+        last_offset: last.toString(),
+        phase,
+        version: version.toString(),
+      },
+    ]);
+  }
+}

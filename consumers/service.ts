@@ -1,0 +1,70 @@
+// Wires the stream consumers: the metrics consumer (snapshots -> metrics, rollups, side outputs)
+// and the operations consumer (catalog, jobs, logs). Both scale out as Kafka consumer groups.
+import type { Kafka } from '../lib/kafka/client.ts';
+import type { Config } from '../lib/config.ts';
+import type { Store } from '../lib/clickhouse/store.ts';
+import { AvroProducer } from '../lib/kafka/avro-producer.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ListingSnapshot } from '../lib/model.ts';
+import { OpsHandler } from './ops/handler.ts';
+import { BatchRunner } from './runner/batch-runner.ts';
+import { SnapshotHandler } from './snapshots/handler.ts';
+
+export interface ConsumerService {
+  metrics: BatchRunner<ListingSnapshot>;
+  ops: BatchRunner<never>;
+  handler: SnapshotHandler;
+  producer: AvroProducer;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export const metricsGroup = (cfg: Config) => cfg.consumer.group;
+export const opsGroup = (cfg: Config) => `${cfg.consumer.group}-ops`;
+
+export async function startConsumers(deps: {
+  config: Config;
+  store: Store;
+  kafka: Kafka;
+  log: Logger;
+  only?: 'metrics' | 'ops';
+}): Promise<ConsumerService> {
+  const { config, store, kafka, log } = deps;
+  const producer = new AvroProducer(kafka, config, ['zoneMetrics', 'rollups', 'deadLetter']);
+  await producer.start();
+  const common = {
+    kafka,
+    store,
+    codec: producer.codec,
+    dlq: producer,
+    log,
+    maxRangeRecords: config.consumer.batchMaxSnapshots,
+  };
+  const handler = new SnapshotHandler({ config, store, producer, log, group: metricsGroup(config) });
+  const metrics = new BatchRunner<ListingSnapshot>({
+    ...common,
+    name: 'metrics-consumer',
+    group: metricsGroup(config),
+    topics: [producer.topics.snapshots],
+    handler,
+  });
+  const ops = new BatchRunner<never>({
+    ...common,
+    name: 'ops-consumer',
+    group: opsGroup(config),
+    topics: [producer.topics.catalog, producer.topics.scrapeJobs, producer.topics.scrapeLogs],
+    handler: new OpsHandler(producer.topics) as never,
+    maxRangeRecords: 5_000,
+  });
+  if (deps.only !== 'ops') await metrics.start();
+  if (deps.only !== 'metrics') await ops.start();
+  return {
+    metrics,
+    ops,
+    handler,
+    producer,
+    async stop(timeoutMs = 15_000) {
+      await Promise.all([metrics.stop(timeoutMs), ops.stop(timeoutMs)]);
+      await producer.stop();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// The metrics consumer's handler: raw snapshots in; section, zone, snapshot and raw-listing rows
+// out (the rollups follow by materialized view); zone metrics and closed-window rollups published.
+import type { Config } from '../../lib/config.ts';
+import type { Store } from '../../lib/clickhouse/store.ts';
+import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { listingRejects, recordsConsumed } from '../../lib/metrics.ts';
+import type { ListingSnapshot } from '../../lib/model.ts';
+import { computeSnapshotMetrics } from '../metrics/compute.ts';
+import { TrailingMedians, zoneKey } from '../metrics/outliers.ts';
+import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
+import { WindowTracker } from '../windows/tracker.ts';
+import { RollupEmitter } from './rollup-emitter.ts';
+import { rawListingRows, sectionRows, snapshotRow, zoneMetricRecords, zoneRows, type RowContext } from './rows.ts';
+import { validateSnapshot } from './validate.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface SnapshotHandlerDeps {
+  config: Config;
+  store: Store;
+  producer: AvroProducer;
+  log: Logger;
+  group: string;
+  /** Emit zone metrics and closed windows to Kafka (on by default). */
+  sideOutputs?: boolean;
+}
+
+export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
+  readonly medians = new TrailingMedians();
+  private readonly trackers = new Map<number, WindowTracker>();
+  /** Recently seen snapshot ids: a re-published copy (same id, new offset) is counted once. */
+  private readonly seen = new Set<string>();
+  private readonly emitter: RollupEmitter;
+  readonly stats = { snapshots: 0, duplicates: 0, late: 0 };
+
+  constructor(private readonly d: SnapshotHandlerDeps) {
+    this.emitter = new RollupEmitter({ store: d.store, producer: d.producer, group: d.group, log: d.log });
+  }
+
+  validate(value: ListingSnapshot): void {
+    validateSnapshot(value);
+  }
+
+  tracker(partition: number): WindowTracker {
+    let t = this.trackers.get(partition);
+    if (!t) this.trackers.set(partition, (t = new WindowTracker()));
+    return t;
+  }
+
+  /** Rebuilds the partition's outlier medians and open windows from what ClickHouse already holds. */
+  async onPartitionLoaded(_topic: string, partition: number): Promise<void> {
+    const medians = await this.d.store.query<{ event_id: string; zone_id: string; t: number; m: number }>(
+      `SELECT event_id, zone_id, toUnixTimestamp64Milli(scraped_at) AS t, median_price_cents AS m
+       FROM zone_snapshots
+       WHERE kafka_partition = {p:UInt32} AND median_price_cents IS NOT NULL
+         AND scraped_at > (SELECT max(scraped_at) FROM zone_snapshots WHERE kafka_partition = {p:UInt32}) - INTERVAL 1 DAY`,
+      { p: partition },
+    );
+    for (const r of medians) this.medians.observe(zoneKey(r.event_id, r.zone_id), Number(r.t), Number(r.m));
+    const tracker = new WindowTracker();
+    this.trackers.set(partition, tracker);
+    await this.emitter.restore(tracker, partition, this.d.config.consumer.windowGraceSeconds * 1000);
+  }
+
+  async prepare(records: SourceRecord<ListingSnapshot>[], where: { partition: number }): Promise<Prepared> {
+    const cfg = this.d.config.consumer;
+    const contexts: RowContext[] = [];
+    const inBatch = new Set<string>();
+    const tracker = this.tracker(where.partition);
+    for (const r of records) {
+      const snap = r.value;
+      if (this.seen.has(snap.snapshot_id) || inBatch.has(snap.snapshot_id)) {
+        this.stats.duplicates++;
+        recordsConsumed.inc({ topic: r.topic, result: 'duplicate' });
+        continue;
+      }
+      inBatch.add(snap.snapshot_id);
+      const metrics = computeSnapshotMetrics(snap, {
+        basis: 'all_in',
+        outlierRatio: cfg.outlierRatio,
+        excludeOutliers: cfg.excludeOutliers,
+        medians: this.medians,
+      });
+      for (const z of metrics.zones) {
+        if (tracker.observe(snap.event_id, z.zone, snap.scraped_at).late) {
+          this.stats.late++;
+          recordsConsumed.inc({ topic: r.topic, result: 'late' });
+        }
+      }
+      for (const v of metrics.listings) if (v.rejectedReason) listingRejects.inc({ reason: v.rejectedReason });
+      if (metrics.outliers) listingRejects.inc({ reason: 'outlier' }, metrics.outliers);
+      contexts.push({ snapshot: snap, metrics, partition: r.partition, offset: r.offset });
+      this.stats.snapshots++;
+    }
+    const newest = Math.max(0, ...contexts.map((c) => c.snapshot.scraped_at));
+    if (newest) this.medians.evict(newest - 2 * DAY_MS);
+    const inserts: Prepared['inserts'] = [
+      { table: 'snapshots', rows: contexts.map(snapshotRow) },
+      { table: 'section_snapshots', rows: contexts.flatMap(sectionRows) },
+      { table: 'zone_snapshots', rows: contexts.flatMap(zoneRows) },
+    ];
+    if (cfg.rawListings) inserts.push({ table: 'raw_listings', rows: contexts.flatMap(rawListingRows) });
+    const side = this.d.sideOutputs ?? true;
+    return {
+      inserts,
+      beforeWrite: side
+        ? () =>
+            this.d.producer.send(
+              'zoneMetrics',
+              contexts.flatMap(zoneMetricRecords).map((value) => ({ key: value.event_id, value })),
+            )
+        : undefined,
+      // Only ids whose rows are in ClickHouse count as seen: an abandoned batch must not hide its own replay.
+      afterWrite: async () => {
+        for (const id of inBatch) this.remember(id);
+        if (side) await this.emitter.emitDue(tracker, where.partition, cfg.windowGraceSeconds * 1000);
+      },
+    };
+  }
+
+  /** Quiet partitions: let wall-clock time close their windows (only called when caught up). */
+  async onIdle(): Promise<void> {
+    if (this.d.sideOutputs === false) return;
+    const grace = this.d.config.consumer.windowGraceSeconds * 1000;
+    for (const [partition, tracker] of this.trackers) {
+      if (tracker.advanceIdle(Date.now(), grace)) await this.emitter.emitDue(tracker, partition, grace);
+    }
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > 200_000) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+}

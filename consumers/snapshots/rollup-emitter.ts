@@ -1,0 +1,122 @@
+// Emits closed (and corrected) hourly/daily windows to tws.rollups.zones.v1. The numbers come from
+// ClickHouse's merged rollups, so they include every record written so far, late ones too; which
+// windows were emitted is recorded in `rollup_emissions`, so a restarted consumer resumes exactly.
+import type { Store } from '../../lib/clickhouse/store.ts';
+import { chDateTime, toNumber } from '../../lib/clickhouse/format.ts';
+import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { WindowEmission, WindowTracker } from '../windows/tracker.ts';
+import { windowKey } from '../windows/window.ts';
+
+type RollupRow = Record<string, number | string | null>;
+
+const nul = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
+
+export class RollupEmitter {
+  constructor(private readonly d: { store: Store; producer: AvroProducer; group: string; log: Logger }) {}
+
+  /** Replays the partition's recent windows into `tracker` and marks those already emitted. */
+  async restore(tracker: WindowTracker, partition: number, graceMs: number): Promise<void> {
+    const lookbackS = Math.ceil(graceMs / 1000) + 2 * 86_400;
+    const seen = await this.d.store.query<{ event_id: string; zone: string; t: number }>(
+      `SELECT event_id, zone, max(toUnixTimestamp64Milli(scraped_at)) AS t
+       FROM zone_snapshots
+       WHERE kafka_partition = {p:UInt32}
+         AND scraped_at > (SELECT max(scraped_at) FROM zone_snapshots WHERE kafka_partition = {p:UInt32}) - INTERVAL {s:UInt32} SECOND
+       GROUP BY event_id, zone, toStartOfHour(scraped_at)
+       ORDER BY t`,
+      { p: partition, s: lookbackS },
+    );
+    if (seen.length === 0) return;
+    for (const r of seen) tracker.observe(r.event_id, r.zone, Number(r.t));
+    const emitted = await this.d.store.query<{
+      granularity: 'hourly' | 'daily';
+      event_id: string;
+      zone: string;
+      start: number;
+    }>(
+      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start
+       FROM rollup_emissions FINAL
+       WHERE consumer_group = {g:String} AND kafka_partition = {p:UInt32} AND window_start >= {from:DateTime}`,
+      { g: this.d.group, p: partition, from: chDateTime(Number(seen[0]!.t) - 86_400_000).slice(0, 19) },
+    );
+    const done = new Set(emitted.map((e) => windowKey(e.event_id, e.zone, e.granularity, Number(e.start))));
+    for (const w of tracker.closable(graceMs)) if (done.has(w.key)) tracker.markEmitted(w.key);
+  }
+
+  async emitDue(tracker: WindowTracker, partition: number, graceMs: number): Promise<number> {
+    const due = [...tracker.closable(graceMs), ...tracker.pendingCorrections()];
+    if (due.length === 0) return 0;
+    const rows = await this.fetch(due);
+    const now = Date.now();
+    const records = due.map((w) => ({
+      key: `${w.eventId}|${w.zone}|${w.granularity}|${w.start}`,
+      value: this.record(w, rows.get(w.key), now),
+    }));
+    await this.d.producer.send('rollups', records);
+    await this.d.store.insert(
+      'rollup_emissions',
+      due.map((w) => ({
+        consumer_group: this.d.group,
+        granularity: w.granularity,
+        event_id: w.eventId,
+        zone: w.zone,
+        window_start: chDateTime(w.start).slice(0, 19),
+        revision: w.revision,
+        kafka_partition: partition,
+      })),
+    );
+    for (const w of due) tracker.markEmitted(w.key);
+    return due.length;
+  }
+
+  private async fetch(due: WindowEmission[]): Promise<Map<string, RollupRow>> {
+    const out = new Map<string, RollupRow>();
+    for (const granularity of ['hourly', 'daily'] as const) {
+      const ws = due.filter((w) => w.granularity === granularity);
+      if (ws.length === 0) continue;
+      const [view, col, type] =
+        granularity === 'hourly' ? ['zone_hourly', 'hour', 'DateTime'] : ['zone_daily', 'day', 'Date'];
+      const rows = await this.d.store.query<RollupRow>(
+        `SELECT *, toUnixTimestamp(toDateTime(${col})) * 1000 AS start_ms FROM ${view}
+         WHERE event_id IN {ids:Array(String)} AND ${col} IN {starts:Array(${type})}`,
+        {
+          ids: [...new Set(ws.map((w) => w.eventId))],
+          starts: [
+            ...new Set(
+              ws.map((w) => (type === 'Date' ? chDateTime(w.start).slice(0, 10) : chDateTime(w.start).slice(0, 19))),
+            ),
+          ],
+        },
+      );
+      for (const r of rows) out.set(windowKey(String(r.event_id), String(r.zone), granularity, Number(r.start_ms)), r);
+    }
+    return out;
+  }
+
+  private record(w: WindowEmission, r: RollupRow | undefined, now: number) {
+    return {
+      granularity: w.granularity,
+      event_id: w.eventId,
+      zone: w.zone,
+      window_start: w.start,
+      window_end: w.end,
+      revision: w.revision,
+      min_price_cents: nul(r?.min_price_cents),
+      avg_price_cents: nul(r?.avg_price_cents),
+      max_price_cents: nul(r?.max_price_cents),
+      min_price_2_cents: nul(r?.min_price_2_cents),
+      min_price_4_cents: nul(r?.min_price_4_cents),
+      open_price_cents: nul(r?.open_price_cents),
+      close_price_cents: nul(r?.close_price_cents),
+      tickets_last: nul(r?.tickets_last) ?? 0,
+      tickets_avg: nul(r?.tickets_avg) ?? 0,
+      tickets_peak: nul(r?.tickets_peak) ?? 0,
+      listings_last: nul(r?.listings_last) ?? 0,
+      listings_avg: nul(r?.listings_avg) ?? 0,
+      listings_peak: nul(r?.listings_peak) ?? 0,
+      scrapes: nul(r?.scrapes) ?? 0,
+      closed_at: now,
+    };
+  }
+}

@@ -1,0 +1,140 @@
+// The event catalog: which events are tracked. The compacted topic catalog.events.v1 is the record
+// of truth for downstream consumers; the `events` table (ReplacingMergeTree by version) serves
+// queries. Writes publish first, then upsert the table, so a read right after a write sees it.
+import type { Store } from '../clickhouse/store.ts';
+import { chDateTime, toNumber } from '../clickhouse/format.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { CatalogEvent } from '../model.ts';
+
+export interface NewEvent {
+  event_id?: string;
+  source: 'vividseats' | 'simulated';
+  source_event_id: string;
+  name: string;
+  venue: string;
+  timezone: string;
+  starts_at: number;
+  capacity: number | null;
+  active?: boolean;
+}
+
+export interface CatalogEventView extends CatalogEvent {
+  last_scraped_at: number | null;
+}
+
+const SELECT_EVENTS = `
+SELECT e.event_id AS event_id, e.source AS source, e.source_event_id AS source_event_id, e.name AS name,
+       e.venue AS venue, e.timezone AS timezone, toUnixTimestamp64Milli(e.starts_at) AS starts_at,
+       e.capacity AS capacity, e.active AS active, toUnixTimestamp64Milli(e.created_at) AS created_at,
+       toUnixTimestamp64Milli(e.updated_at) AS updated_at, e.version AS version,
+       if(s.n = 0, NULL, toUnixTimestamp64Milli(s.last_scraped_at)) AS last_scraped_at
+FROM (SELECT * FROM events FINAL WHERE {where:String} = '' OR event_id = {where:String}) AS e
+LEFT JOIN (SELECT event_id, max(scraped_at) AS last_scraped_at, count() AS n FROM snapshots GROUP BY event_id) AS s
+  ON s.event_id = e.event_id`;
+
+/** Row shape → model: ClickHouse gives 64-bit numbers and Bool as JSON values already. */
+function fromRow(r: Record<string, unknown>): CatalogEventView {
+  return {
+    event_id: String(r.event_id),
+    source: String(r.source),
+    source_event_id: String(r.source_event_id),
+    name: String(r.name),
+    venue: String(r.venue),
+    timezone: String(r.timezone),
+    starts_at: toNumber(r.starts_at),
+    capacity: r.capacity === null ? null : toNumber(r.capacity),
+    active: r.active === true || r.active === 1 || r.active === 'true',
+    created_at: toNumber(r.created_at),
+    updated_at: toNumber(r.updated_at),
+    version: toNumber(r.version),
+    last_scraped_at: r.last_scraped_at === null || r.last_scraped_at === undefined ? null : toNumber(r.last_scraped_at),
+  };
+}
+
+export const catalogRow = (e: CatalogEvent) => ({
+  ...e,
+  starts_at: chDateTime(e.starts_at),
+  created_at: chDateTime(e.created_at),
+  updated_at: chDateTime(e.updated_at),
+});
+
+export const defaultEventId = (source: string, sourceEventId: string): string =>
+  `${source}-${sourceEventId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
+
+export class EventCatalog {
+  private readonly store: Store;
+  private readonly publish?: (e: CatalogEvent) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(deps: { store: Store; publish?: (e: CatalogEvent) => Promise<void>; now?: () => number }) {
+    this.store = deps.store;
+    this.publish = deps.publish;
+    this.now = deps.now ?? Date.now;
+  }
+
+  async list(opts: { active?: boolean; limit?: number; offset?: number } = {}): Promise<CatalogEventView[]> {
+    const rows = await this.store.query<Record<string, unknown>>(
+      `${SELECT_EVENTS}
+       WHERE {active:Int8} < 0 OR e.active = ({active:Int8} = 1)
+       ORDER BY e.starts_at, e.event_id
+       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      {
+        where: '',
+        active: opts.active === undefined ? -1 : opts.active ? 1 : 0,
+        limit: opts.limit ?? 1000,
+        offset: opts.offset ?? 0,
+      },
+    );
+    return rows.map(fromRow);
+  }
+
+  async get(eventId: string): Promise<CatalogEventView | null> {
+    const rows = await this.store.query<Record<string, unknown>>(SELECT_EVENTS, { where: eventId });
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  /** The events the scheduler scrapes. */
+  async activeEvents(): Promise<CatalogEventView[]> {
+    return this.list({ active: true, limit: 100_000 });
+  }
+
+  async create(input: NewEvent): Promise<CatalogEvent> {
+    const eventId = input.event_id ?? defaultEventId(input.source, input.source_event_id);
+    if (await this.get(eventId)) throw new ConflictError(`event ${eventId} already exists`);
+    const now = this.now();
+    return this.write({
+      event_id: eventId,
+      source: input.source,
+      source_event_id: input.source_event_id,
+      name: input.name,
+      venue: input.venue,
+      timezone: input.timezone,
+      starts_at: input.starts_at,
+      capacity: input.capacity,
+      active: input.active ?? true,
+      created_at: now,
+      updated_at: now,
+      version: now,
+    });
+  }
+
+  async update(eventId: string, patch: Partial<Omit<NewEvent, 'event_id'>>): Promise<CatalogEvent> {
+    const current = await this.get(eventId);
+    if (!current) throw new NotFoundError(`event ${eventId} not found`);
+    const { last_scraped_at: _ignored, ...base } = current;
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const now = this.now();
+    // Versions only grow, even if the clock steps back, so the newest write always wins.
+    return this.write({ ...base, ...defined, updated_at: now, version: Math.max(now, current.version + 1) });
+  }
+
+  deactivate(eventId: string): Promise<CatalogEvent> {
+    return this.update(eventId, { active: false });
+  }
+
+  private async write(event: CatalogEvent): Promise<CatalogEvent> {
+    if (this.publish) await this.publish(event);
+    await this.store.insert('events', [catalogRow(event)]);
+    return event;
+  }
+}

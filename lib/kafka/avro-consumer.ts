@@ -1,0 +1,89 @@
+// A small at-least-once consumer of one Avro topic, for the control topics (scrape requests and
+// outcomes, the catalog). Records of a fetched batch are handled with bounded concurrency, and the
+// batch's offsets are committed only when all of them are done. A record that does not decode is
+// handed to `onPoison` (normally the dead-letter topic) and skipped; an unreachable registry or
+// a retriable handler error is thrown, so kafkajs re-fetches the batch after a backoff.
+import pLimit from 'p-limit';
+import type { Kafka } from 'kafkajs';
+import { PoisonRecordError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { AvroCodec } from '../registry/codec.ts';
+import { createConsumer, type Consumer, type KafkaMessage } from './client.ts';
+
+export interface RecordMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+}
+
+export interface AvroConsumerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  codec: AvroCodec;
+  log: Logger;
+  fromBeginning?: boolean;
+  concurrency?: number;
+  onRecord: (value: T, meta: RecordMeta) => Promise<void>;
+  onPoison: (err: PoisonRecordError, message: KafkaMessage, meta: RecordMeta) => Promise<void>;
+}
+
+export interface RunningConsumer {
+  consumer: Consumer;
+  /** Resolves once the consumer has joined its group and has partitions assigned (or none). */
+  joined: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promise<RunningConsumer> {
+  const consumer = createConsumer(opts.kafka, opts.groupId);
+  let markJoined!: () => void;
+  const joined = new Promise<void>((resolve) => (markJoined = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, () => markJoined());
+  const limit = pLimit(opts.concurrency ?? 1);
+  await consumer.connect();
+  await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? false });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const jobs = batch.messages.map((message) =>
+        limit(async () => {
+          if (!isRunning() || isStale()) return;
+          const meta: RecordMeta = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+          };
+          let value: T;
+          try {
+            value = await opts.codec.decode<T>(message.value);
+          } catch (err) {
+            if (err instanceof PoisonRecordError) return opts.onPoison(err, message, meta);
+            throw err;
+          }
+          await opts.onRecord(value, meta);
+        }),
+      );
+      await Promise.all(jobs);
+      if (!isRunning() || isStale()) return;
+      const last = batch.messages.at(-1);
+      if (last) {
+        resolveOffset(last.offset);
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+        ]);
+      }
+      await heartbeat();
+    },
+  });
+  return {
+    consumer,
+    joined,
+    async stop() {
+      await consumer.disconnect().catch(() => {});
+    },
+  };
+}

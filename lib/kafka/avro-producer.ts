@@ -1,0 +1,68 @@
+// A producer of Avro records for the project's topics: registers each topic's schema once at
+// start-up, then encodes through the registry and sends with the idempotent, compressed producer.
+import type { Kafka } from 'kafkajs';
+import type { Config } from '../config.ts';
+import { BrokerUnavailableError, errorMessage } from '../errors.ts';
+import { AvroCodec } from '../registry/codec.ts';
+import { COMPRESSION, createProducer, type IHeaders, type Producer } from './client.ts';
+import { TOPICS, topicNames, type TopicKey, type TopicNames } from './topics.ts';
+
+export interface OutRecord<T> {
+  key: string;
+  value: T;
+  headers?: IHeaders;
+}
+
+export class AvroProducer {
+  readonly topics: TopicNames;
+  readonly codec: AvroCodec;
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(
+    kafka: Kafka,
+    cfg: { kafka: Config['kafka']; registry: Config['registry'] },
+    private readonly uses: TopicKey[],
+  ) {
+    this.topics = topicNames(cfg.kafka.topicPrefix);
+    this.codec = new AvroCodec(cfg.registry.url);
+    this.producer = createProducer(kafka);
+  }
+
+  async start(): Promise<void> {
+    for (const key of this.uses) {
+      const schema = (TOPICS[key] as { schema?: string }).schema;
+      if (schema) await this.codec.register(this.topics[key], schema);
+    }
+    try {
+      await this.producer.connect();
+    } catch (err) {
+      throw new BrokerUnavailableError(`Kafka producer could not connect: ${errorMessage(err)}`, err);
+    }
+    this.connected = true;
+  }
+
+  async send<T>(topic: TopicKey, records: OutRecord<T>[]): Promise<void> {
+    if (records.length === 0) return;
+    const name = this.topics[topic];
+    const messages = await Promise.all(
+      records.map(async (r) => ({ key: r.key, value: await this.codec.encode(name, r.value), headers: r.headers })),
+    );
+    try {
+      await this.producer.send({ topic: name, messages, acks: -1, compression: COMPRESSION });
+    } catch (err) {
+      throw new BrokerUnavailableError(`could not publish to ${name}: ${errorMessage(err)}`, err);
+    }
+  }
+
+  /** Raw bytes, for the dead-letter topic: the original record is kept as it was. */
+  async sendRaw(topic: TopicKey, records: { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[]) {
+    if (records.length === 0) return;
+    await this.producer.send({ topic: this.topics[topic], messages: records, acks: -1, compression: COMPRESSION });
+  }
+
+  async stop(): Promise<void> {
+    if (this.connected) await this.producer.disconnect().catch(() => {});
+    this.connected = false;
+  }
+}

@@ -1,0 +1,69 @@
+// The state of one scrape job (a scheduler tick): which events were asked for and what became of
+// them. Pure: the scheduler feeds it outcomes and asks for the completion record.
+import type { JobStatus, ScrapeJob, ScrapeOutcome } from '../../lib/model.ts';
+
+export class JobTracker {
+  private readonly outcomes = new Map<string, ScrapeOutcome>();
+
+  constructor(
+    readonly jobId: string,
+    readonly startedAt: number,
+    readonly planned: ReadonlySet<string>,
+  ) {}
+
+  /** Ignores outcomes of other jobs and repeats for the same event (first one wins). */
+  record(o: ScrapeOutcome): boolean {
+    if (o.job_id !== this.jobId || !this.planned.has(o.event_id) || this.outcomes.has(o.event_id)) return false;
+    this.outcomes.set(o.event_id, o);
+    return true;
+  }
+
+  get complete(): boolean {
+    return this.outcomes.size === this.planned.size;
+  }
+
+  startRecord(): ScrapeJob {
+    return {
+      job_id: this.jobId,
+      status: 'running',
+      started_at: this.startedAt,
+      finished_at: null,
+      events_planned: this.planned.size,
+      events_succeeded: 0,
+      events_failed: 0,
+      snapshots: 0,
+      listings: 0,
+      retries: 0,
+      error: null,
+    };
+  }
+
+  /** success: every event ok; partial: some ok; failed: none ok, or a critical error. */
+  completionRecord(finishedAt: number, critical?: string): ScrapeJob {
+    const all = [...this.outcomes.values()];
+    const ok = all.filter((o) => o.status === 'ok');
+    const missing = this.planned.size - all.length;
+    const failed = all.length - ok.length + missing;
+    let status: JobStatus;
+    if (critical) status = 'failed';
+    else if (failed === 0) status = 'success';
+    else if (ok.length > 0) status = 'partial';
+    else status = 'failed';
+    const notes = [critical, missing > 0 ? `${missing} event(s) without an outcome by the deadline` : undefined].filter(
+      Boolean,
+    );
+    return {
+      job_id: this.jobId,
+      status,
+      started_at: this.startedAt,
+      finished_at: finishedAt,
+      events_planned: this.planned.size,
+      events_succeeded: ok.length,
+      events_failed: failed,
+      snapshots: ok.filter((o) => o.snapshot_id).length,
+      listings: ok.reduce((n, o) => n + o.listings, 0),
+      retries: all.reduce((n, o) => n + o.retries, 0),
+      error: notes.length ? notes.join('; ') : null,
+    };
+  }
+}

@@ -1,0 +1,170 @@
+// The scheduler: one scrape job per interval. Each job has a UUID, a start record and a completion
+// record (success, partial or failed, with counts) on the jobs topic. It publishes one scrape
+// request per active event, keyed by event id, to a topic that the scraper workers consume as a
+// consumer group, then collects the workers' outcomes until all are in or the deadline passes.
+// Jobs never overlap: the next tick waits for the current job to finish.
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from '../lib/kafka/client.ts';
+import type { EventCatalog } from '../lib/catalog/catalog.ts';
+import type { Config } from '../lib/config.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { startAvroConsumer, type RunningConsumer } from '../lib/kafka/avro-consumer.ts';
+import type { AvroProducer } from '../lib/kafka/avro-producer.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ScrapeJob, ScrapeOutcome, ScrapeRequest } from '../lib/model.ts';
+import { ErrorRateMonitor, type Alerter } from './alerts.ts';
+import { toDeadLetter } from './dead-letter.ts';
+import { JobTracker } from './jobs/job-tracker.ts';
+
+export interface SchedulerDeps {
+  kafka: Kafka;
+  config: Config;
+  producer: AvroProducer;
+  catalog: Pick<EventCatalog, 'activeEvents'>;
+  alerter: Alerter;
+  log: Logger;
+  /** How long a job waits for outcomes; defaults to 90% of the interval. */
+  jobDeadlineMs?: number;
+  now?: () => number;
+}
+
+export class Scheduler {
+  private outcomes?: RunningConsumer;
+  private current?: { tracker: JobTracker; done: () => void };
+  private timer?: NodeJS.Timeout;
+  private wake?: () => void;
+  private stopped = false;
+  private loopDone?: Promise<void>;
+  private readonly errors: ErrorRateMonitor;
+  private readonly now: () => number;
+  readonly jobs: ScrapeJob[] = [];
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.errors = new ErrorRateMonitor(deps.config.alerts.errorsPerHour);
+  }
+
+  private get deadlineMs(): number {
+    return this.deps.jobDeadlineMs ?? Math.max(5_000, this.deps.config.source.intervalSeconds * 900);
+  }
+
+  /** Starts listening to outcomes; call before the first job. */
+  async start(): Promise<void> {
+    const { kafka, config, producer, log } = this.deps;
+    const group = `${config.kafka.topicPrefix}-scheduler`;
+    this.outcomes = await startAvroConsumer<ScrapeOutcome>({
+      kafka,
+      groupId: group,
+      topic: producer.topics.scrapeOutcomes,
+      codec: producer.codec,
+      log,
+      fromBeginning: true,
+      onRecord: async (o) => this.onOutcome(o),
+      onPoison: toDeadLetter(producer, group),
+    });
+    await this.outcomes.joined;
+  }
+
+  private async onOutcome(o: ScrapeOutcome): Promise<void> {
+    const cur = this.current;
+    if (!cur || !cur.tracker.record(o)) return;
+    if (o.status !== 'ok') {
+      const count = this.errors.record(o.finished_at);
+      if (count !== undefined) {
+        await this.deps.alerter.fire({
+          severity: 'HIGH',
+          message: 'High error rate detected in scraper',
+          details: { errorCount: count, windowMinutes: 60, threshold: this.deps.config.alerts.errorsPerHour },
+        });
+      }
+    }
+    if (cur.tracker.complete) cur.done();
+  }
+
+  /** Runs one job to completion and returns its completion record. */
+  async runOnce(): Promise<ScrapeJob> {
+    const { producer, catalog, log, alerter } = this.deps;
+    const jobId = randomUUID();
+    const startedAt = this.now();
+    let tracker = new JobTracker(jobId, startedAt, new Set());
+    let critical: string | undefined;
+    try {
+      const events = await catalog.activeEvents();
+      tracker = new JobTracker(jobId, startedAt, new Set(events.map((e) => e.event_id)));
+      const finished = new Promise<void>((resolve) => (this.current = { tracker, done: resolve }));
+      await producer.send('scrapeJobs', [{ key: jobId, value: tracker.startRecord() }]);
+      const deadline = startedAt + this.deadlineMs;
+      const requests: ScrapeRequest[] = events.map((e) => ({
+        job_id: jobId,
+        event_id: e.event_id,
+        source: e.source,
+        source_event_id: e.source_event_id,
+        event_starts_at: e.starts_at,
+        requested_at: startedAt,
+        deadline_at: deadline,
+      }));
+      await producer.send(
+        'scrapeRequests',
+        requests.map((r) => ({ key: r.event_id, value: r })),
+      );
+      log.info({ job_id: jobId, events: requests.length }, 'scrape job started');
+      if (requests.length > 0) {
+        let timeout: NodeJS.Timeout | undefined;
+        await Promise.race([
+          finished,
+          new Promise<void>((r) => (timeout = setTimeout(r, Math.max(0, deadline - this.now())))),
+        ]);
+        clearTimeout(timeout);
+      }
+    } catch (err) {
+      critical = `critical: ${errorMessage(err)}`;
+    } finally {
+      this.current = undefined;
+    }
+    const completion = tracker.completionRecord(this.now(), critical);
+    this.jobs.push(completion);
+    try {
+      await producer.send('scrapeJobs', [{ key: jobId, value: completion }]);
+    } catch (err) {
+      completion.error = [completion.error, `completion not published: ${errorMessage(err)}`]
+        .filter(Boolean)
+        .join('; ');
+      completion.status = 'failed';
+    }
+    log.info({ job: completion }, `scrape job ${completion.status}`);
+    if (completion.status === 'failed') {
+      await alerter.fire({
+        severity: 'CRITICAL',
+        message: `scrape job ${jobId} failed`,
+        details: { error: completion.error, planned: completion.events_planned },
+      });
+    }
+    if (this.jobs.length > 100) this.jobs.shift();
+    return completion;
+  }
+
+  /** Repeats jobs every interval; a job that overruns delays the next one instead of overlapping. */
+  loop(): void {
+    const intervalMs = this.deps.config.source.intervalSeconds * 1000;
+    this.loopDone = (async () => {
+      while (!this.stopped) {
+        const t0 = this.now();
+        await this.runOnce();
+        const wait = Math.max(0, t0 + intervalMs - this.now());
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.timer = setTimeout(resolve, wait);
+        });
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    this.current?.done();
+    await this.loopDone?.catch(() => {});
+    await this.outcomes?.stop();
+  }
+}

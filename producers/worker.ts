@@ -1,0 +1,155 @@
+// A scraper worker: consumes scrape requests as a member of a Kafka consumer group (so several
+// workers split the events between them with no coordinator of our own), fetches each event's
+// listings from its source and publishes one raw snapshot per (event, scrape), plus an outcome for
+// the scheduler and, on failure, a scraper log record.
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from '../lib/kafka/client.ts';
+import type { Config } from '../lib/config.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { startAvroConsumer, type RunningConsumer } from '../lib/kafka/avro-consumer.ts';
+import type { AvroProducer } from '../lib/kafka/avro-producer.ts';
+import type { Logger } from '../lib/logger.ts';
+import { scrapeOutcomes } from '../lib/metrics.ts';
+import type { ListingSnapshot, ScrapeLog, ScrapeOutcome, ScrapeRequest } from '../lib/model.ts';
+import { toDeadLetter } from './dead-letter.ts';
+import { SourceError, type ListingSource } from './sources/source.ts';
+
+export interface WorkerDeps {
+  kafka: Kafka;
+  config: Config;
+  producer: AvroProducer;
+  sources: Record<string, ListingSource>;
+  log: Logger;
+  workerId?: string;
+  now?: () => number;
+}
+
+export const scraperGroup = (cfg: Config) => `${cfg.kafka.topicPrefix}-scrapers`;
+
+export class ScrapeWorker {
+  readonly workerId: string;
+  private running?: RunningConsumer;
+  private readonly now: () => number;
+  /** Requests handled by this worker (event ids), for tests and metrics. */
+  readonly handled: ScrapeRequest[] = [];
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.workerId = deps.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.now = deps.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, config, producer, log } = this.deps;
+    this.running = await startAvroConsumer<ScrapeRequest>({
+      kafka,
+      groupId: scraperGroup(config),
+      topic: producer.topics.scrapeRequests,
+      codec: producer.codec,
+      log,
+      fromBeginning: true,
+      concurrency: config.source.concurrency,
+      onRecord: async (req) => void (await this.handle(req)),
+      onPoison: toDeadLetter(producer, scraperGroup(config)),
+    });
+  }
+
+  get joined(): Promise<void> {
+    return this.running?.joined ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.running?.stop();
+  }
+
+  /** Scrapes one requested event. Never throws for a source failure: that is an outcome. */
+  async handle(req: ScrapeRequest): Promise<ScrapeOutcome> {
+    this.handled.push(req);
+    const { producer, log } = this.deps;
+    const base = { job_id: req.job_id, event_id: req.event_id, worker_id: this.workerId };
+    let outcome: ScrapeOutcome;
+    if (this.now() > req.deadline_at) {
+      outcome = {
+        ...base,
+        status: 'expired',
+        error_kind: 'expired',
+        attempts: 0,
+        retries: 0,
+        snapshot_id: null,
+        listings: 0,
+        rejected: 0,
+        finished_at: this.now(),
+      };
+    } else {
+      outcome = await this.scrape(req);
+    }
+    scrapeOutcomes.inc({ status: outcome.status, kind: outcome.error_kind ?? 'none' });
+    await producer.send('scrapeOutcomes', [{ key: req.job_id, value: outcome }]);
+    if (outcome.status !== 'ok')
+      log.warn(
+        { event_id: req.event_id, job_id: req.job_id, kind: outcome.error_kind },
+        'event scrape did not succeed',
+      );
+    return outcome;
+  }
+
+  private async scrape(req: ScrapeRequest): Promise<ScrapeOutcome> {
+    const { producer, sources } = this.deps;
+    const base = { job_id: req.job_id, event_id: req.event_id, worker_id: this.workerId };
+    const source = sources[req.source];
+    try {
+      if (!source) throw new SourceError('http', `no listing source named "${req.source}"`);
+      const result = await source.fetchListings(req.source_event_id);
+      const snapshot: ListingSnapshot = {
+        snapshot_id: randomUUID(),
+        job_id: req.job_id,
+        event_id: req.event_id,
+        source: req.source,
+        source_event_id: req.source_event_id,
+        scraped_at: result.fetchedAt,
+        event_starts_at: req.event_starts_at,
+        zones: result.zones,
+        rejected: result.rejected,
+      };
+      await producer.send('snapshots', [{ key: req.event_id, value: snapshot }]);
+      const listings = result.zones.reduce((n, z) => n + z.sections.reduce((m, s) => m + s.listings.length, 0), 0);
+      const rejected = result.rejected.reduce((n, r) => n + r.count, 0);
+      return {
+        ...base,
+        status: 'ok',
+        error_kind: null,
+        attempts: result.attempts,
+        retries: result.retries,
+        snapshot_id: snapshot.snapshot_id,
+        listings,
+        rejected,
+        finished_at: this.now(),
+      };
+    } catch (err) {
+      const se = err instanceof SourceError ? err : undefined;
+      const kind = se?.kind ?? 'publish';
+      const entry: ScrapeLog = {
+        logged_at: this.now(),
+        event_id: req.event_id,
+        job_id: req.job_id,
+        level: 'ERROR',
+        kind,
+        message: errorMessage(err),
+        stack_trace: (err as Error)?.stack ?? '',
+        attempts: se?.attempts ?? 1,
+        http_status: se?.httpStatus ?? null,
+      };
+      await producer.send('scrapeLogs', [{ key: req.event_id, value: entry }]);
+      return {
+        ...base,
+        status: 'failed',
+        error_kind: kind,
+        attempts: entry.attempts,
+        retries: se?.retries ?? 0,
+        snapshot_id: null,
+        listings: 0,
+        rejected: 0,
+        finished_at: this.now(),
+      };
+    }
+  }
+}
