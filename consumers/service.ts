@@ -38,6 +38,7 @@ export async function startConsumers(deps: {
     dlq: producer,
     log,
     maxRangeRecords: config.consumer.batchMaxSnapshots,
+    sessionTimeoutMs: config.consumer.sessionTimeoutMs,
   };
   const handler = new SnapshotHandler({ config, store, producer, log, group: metricsGroup(config) });
   const metrics = new BatchRunner<ListingSnapshot>({

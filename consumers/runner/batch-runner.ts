@@ -73,6 +73,7 @@ export interface RunnerOptions<T> {
   maxRecordBytes?: number;
   retry?: { initialDelayMs: number; maxDelayMs: number };
   fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
 }
 
 interface PartitionState {
@@ -93,6 +94,8 @@ export class BatchRunner<T> {
   private readonly partitions = new Map<string, PartitionState>();
   private idleTimer?: NodeJS.Timeout;
   private lastBatchAt = Date.now();
+  /** Group joins so far (each one is a rebalance this member took part in). */
+  joins = 0;
   readonly stats = { ranges: 0, records: 0, deadLettered: 0, skipped: 0, retries: 0 };
 
   constructor(private readonly o: RunnerOptions<T>) {
@@ -100,10 +103,17 @@ export class BatchRunner<T> {
   }
 
   async start(): Promise<void> {
-    const consumer = createConsumer(this.o.kafka, this.o.group);
+    const consumer = createConsumer(
+      this.o.kafka,
+      this.o.group,
+      this.o.sessionTimeoutMs ? { sessionTimeout: this.o.sessionTimeoutMs } : {},
+    );
     this.consumer = consumer;
     // Any (re)assignment may hand us partitions whose ledger moved on elsewhere: reload lazily.
-    consumer.on(consumer.events.GROUP_JOIN, () => this.partitions.clear());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.partitions.clear();
+      this.joins++;
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.o.topics, fromBeginning: this.o.fromBeginning ?? true });
     this.state = 'running';

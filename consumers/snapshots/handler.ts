@@ -2,6 +2,7 @@
 // out (the rollups follow by materialized view); zone metrics and closed-window rollups published.
 import type { Config } from '../../lib/config.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
+import { chDateTime } from '../../lib/clickhouse/format.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { listingRejects, recordsConsumed } from '../../lib/metrics.ts';
@@ -15,6 +16,8 @@ import { rawListingRows, sectionRows, snapshotRow, zoneMetricRecords, zoneRows, 
 import { validateSnapshot } from './validate.ts';
 
 const DAY_MS = 86_400_000;
+/** How long closed windows are remembered (for late-record corrections); also the restore look-back. */
+const LATE_RETENTION_MS = 2 * DAY_MS;
 
 export interface SnapshotHandlerDeps {
   config: Config;
@@ -29,8 +32,8 @@ export interface SnapshotHandlerDeps {
 export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
   readonly medians = new TrailingMedians();
   private readonly trackers = new Map<number, WindowTracker>();
-  /** Recently seen snapshot ids: a re-published copy (same id, new offset) is counted once. */
-  private readonly seen = new Set<string>();
+  /** Recently written snapshot ids → partition:offset they were written from (saves a lookup). */
+  private readonly seen = new Map<string, string>();
   private readonly emitter: RollupEmitter;
   readonly stats = { snapshots: 0, duplicates: 0, late: 0 };
 
@@ -44,7 +47,7 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
 
   tracker(partition: number): WindowTracker {
     let t = this.trackers.get(partition);
-    if (!t) this.trackers.set(partition, (t = new WindowTracker()));
+    if (!t) this.trackers.set(partition, (t = new WindowTracker({ lateRetentionMs: LATE_RETENTION_MS })));
     return t;
   }
 
@@ -58,7 +61,7 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
       { p: partition },
     );
     for (const r of medians) this.medians.observe(zoneKey(r.event_id, r.zone_id), Number(r.t), Number(r.m));
-    const tracker = new WindowTracker();
+    const tracker = new WindowTracker({ lateRetentionMs: LATE_RETENTION_MS });
     this.trackers.set(partition, tracker);
     await this.emitter.restore(tracker, partition, this.d.config.consumer.windowGraceSeconds * 1000);
   }
@@ -66,16 +69,20 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
   async prepare(records: SourceRecord<ListingSnapshot>[], where: { partition: number }): Promise<Prepared> {
     const cfg = this.d.config.consumer;
     const contexts: RowContext[] = [];
-    const inBatch = new Set<string>();
+    const firstSeen = await this.firstSightings(records);
     const tracker = this.tracker(where.partition);
     for (const r of records) {
       const snap = r.value;
-      if (this.seen.has(snap.snapshot_id) || inBatch.has(snap.snapshot_id)) {
+      // A copy of a snapshot already stored under another offset is a duplicate. The same offset is
+      // the same record (an earlier attempt at this range) and must be written again in full.
+      const at = `${r.partition}:${r.offset}`;
+      const prior = firstSeen.get(snap.snapshot_id);
+      if (prior !== undefined && prior !== at) {
         this.stats.duplicates++;
         recordsConsumed.inc({ topic: r.topic, result: 'duplicate' });
         continue;
       }
-      inBatch.add(snap.snapshot_id);
+      firstSeen.set(snap.snapshot_id, at);
       const metrics = computeSnapshotMetrics(snap, {
         basis: 'all_in',
         outlierRatio: cfg.outlierRatio,
@@ -113,7 +120,7 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
         : undefined,
       // Only ids whose rows are in ClickHouse count as seen: an abandoned batch must not hide its own replay.
       afterWrite: async () => {
-        for (const id of inBatch) this.remember(id);
+        for (const c of contexts) this.remember(c.snapshot.snapshot_id, `${c.partition}:${c.offset}`);
         if (side) await this.emitter.emitDue(tracker, where.partition, cfg.windowGraceSeconds * 1000);
       },
     };
@@ -128,11 +135,35 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
     }
   }
 
-  private remember(id: string): void {
-    this.seen.add(id);
+  private remember(id: string, at: string): void {
+    this.seen.set(id, at);
     if (this.seen.size > 200_000) {
-      const oldest = this.seen.values().next().value;
+      const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
     }
+  }
+
+  /** Where each snapshot id of the batch was first written: memory first, then ClickHouse. */
+  private async firstSightings(records: SourceRecord<ListingSnapshot>[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const unknown = records.filter((r) => {
+      const at = this.seen.get(r.value.snapshot_id);
+      if (at !== undefined) out.set(r.value.snapshot_id, at);
+      return at === undefined;
+    });
+    if (unknown.length === 0) return out;
+    // A copy carries the same event and scrape time, so the primary key narrows the lookup.
+    const rows = await this.d.store.query<{ snapshot_id: string; p: number; o: number | string }>(
+      `SELECT snapshot_id, kafka_partition AS p, kafka_offset AS o FROM snapshots
+       WHERE event_id IN {events:Array(String)} AND scraped_at IN {times:Array(DateTime64(3, 'UTC'))}
+         AND snapshot_id IN {ids:Array(String)}`,
+      {
+        events: [...new Set(unknown.map((r) => r.value.event_id))],
+        times: [...new Set(unknown.map((r) => chDateTime(r.value.scraped_at)))],
+        ids: unknown.map((r) => r.value.snapshot_id),
+      },
+    );
+    for (const row of rows) if (!out.has(row.snapshot_id)) out.set(row.snapshot_id, `${row.p}:${row.o}`);
+    return out;
   }
 }

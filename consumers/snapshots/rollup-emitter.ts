@@ -17,7 +17,8 @@ export class RollupEmitter {
 
   /** Replays the partition's recent windows into `tracker` and marks those already emitted. */
   async restore(tracker: WindowTracker, partition: number, graceMs: number): Promise<void> {
-    const lookbackS = Math.ceil(graceMs / 1000) + 2 * 86_400;
+    // Look back as far as the tracker remembers closed windows, so none of them is re-opened.
+    const lookbackS = Math.ceil((graceMs + tracker.lateRetentionMs) / 1000) + 3_600;
     const seen = await this.d.store.query<{ event_id: string; zone: string; t: number }>(
       `SELECT event_id, zone, max(toUnixTimestamp64Milli(scraped_at)) AS t
        FROM zone_snapshots
@@ -34,17 +35,34 @@ export class RollupEmitter {
       event_id: string;
       zone: string;
       start: number;
+      revision: number;
     }>(
-      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start
+      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start, revision
        FROM rollup_emissions FINAL
        WHERE consumer_group = {g:String} AND kafka_partition = {p:UInt32} AND window_start >= {from:DateTime}`,
       { g: this.d.group, p: partition, from: chDateTime(Number(seen[0]!.t) - 86_400_000).slice(0, 19) },
     );
-    const done = new Set(emitted.map((e) => windowKey(e.event_id, e.zone, e.granularity, Number(e.start))));
-    for (const w of tracker.closable(graceMs)) if (done.has(w.key)) tracker.markEmitted(w.key);
+    const done = new Map(
+      emitted.map((e) => [windowKey(e.event_id, e.zone, e.granularity, Number(e.start)), Number(e.revision)]),
+    );
+    for (const w of tracker.closable(graceMs)) {
+      const revision = done.get(w.key);
+      if (revision !== undefined) tracker.markEmitted(w.key, revision);
+    }
   }
 
-  async emitDue(tracker: WindowTracker, partition: number, graceMs: number): Promise<number> {
+  private readonly chains = new Map<number, Promise<unknown>>();
+
+  /** Emissions of one partition run one at a time (batch path and idle timer would race). */
+  emitDue(tracker: WindowTracker, partition: number, graceMs: number): Promise<number> {
+    const run = (this.chains.get(partition) ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => this.emitNow(tracker, partition, graceMs));
+    this.chains.set(partition, run);
+    return run;
+  }
+
+  private async emitNow(tracker: WindowTracker, partition: number, graceMs: number): Promise<number> {
     const due = [...tracker.closable(graceMs), ...tracker.pendingCorrections()];
     if (due.length === 0) return 0;
     const rows = await this.fetch(due);

@@ -32,7 +32,6 @@ export interface Store {
 /** ClickHouse error codes that a later retry can get past. */
 const RETRIABLE_CODES = new Set([
   '159', // TIMEOUT_EXCEEDED
-  '164', // READONLY (replica in read-only mode)
   '202', // TOO_MANY_SIMULTANEOUS_QUERIES
   '203', // NO_FREE_CONNECTION
   '209', // SOCKET_TIMEOUT

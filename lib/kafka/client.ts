@@ -62,7 +62,7 @@ export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<Con
     groupId,
     allowAutoTopicCreation: false,
     sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    heartbeatInterval: 1_000,
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxWaitTimeInMs: 250,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },

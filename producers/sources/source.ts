@@ -1,0 +1,67 @@
+// The contract every marketplace adapter fulfils, and the one error type it throws.
+import { TwsError } from '../../lib/errors.ts';
+import type { RejectedCount, ScrapeErrorKind, Zone } from '../../lib/model.ts';
+
+export interface FetchResult {
+  zones: Zone[];
+  rejected: RejectedCount[];
+  /** HTTP requests sent for this fetch, the first included. */
+  attempts: number;
+  retries: number;
+  /** When the answer arrived (epoch ms): the event time of the snapshot. */
+  fetchedAt: number;
+  httpStatus: number;
+}
+
+export interface ListingSource {
+  readonly name: string;
+  fetchListings(sourceEventId: string, signal?: AbortSignal): Promise<FetchResult>;
+}
+
+export interface SourceErrorDetails {
+  httpStatus?: number;
+  attempts?: number;
+  retries?: number;
+  /** The wait the server asked for (Retry-After), already parsed to ms. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+// Trying again can help when the server was busy, slow or unreachable; not when it refused us, sent
+// something unreadable, or the caller's deadline passed.
+const RETRIABLE_KINDS: ReadonlySet<ScrapeErrorKind> = new Set(['rate_limited', 'timeout', 'network']);
+
+export const isRetriableKind = (kind: ScrapeErrorKind, httpStatus?: number): boolean =>
+  RETRIABLE_KINDS.has(kind) || (kind === 'http' && httpStatus !== undefined && httpStatus >= 500);
+
+export class SourceError extends TwsError {
+  readonly kind: ScrapeErrorKind;
+  readonly httpStatus?: number;
+  readonly attempts: number;
+  readonly retries: number;
+  readonly retryAfterMs?: number;
+
+  constructor(kind: ScrapeErrorKind, message: string, details: SourceErrorDetails = {}) {
+    super(message, {
+      code: `SOURCE_${kind.toUpperCase()}`,
+      retriable: isRetriableKind(kind, details.httpStatus),
+      cause: details.cause,
+    });
+    this.kind = kind;
+    this.httpStatus = details.httpStatus;
+    this.attempts = details.attempts ?? 0;
+    this.retries = details.retries ?? 0;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /** The same failure, with the attempt counts of the fetch that produced it. */
+  withCounts(attempts: number, retries: number, httpStatus = this.httpStatus): SourceError {
+    return new SourceError(this.kind, this.message, {
+      httpStatus,
+      attempts,
+      retries,
+      retryAfterMs: this.retryAfterMs,
+      cause: this.cause,
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// A consumer process for crash tests: runs the metrics consumer from the environment's config,
+// prints "joined" once it has partitions and "done" when the snapshots table holds
+// TWS_EXPECT_SNAPSHOTS rows, then exits. The test SIGKILLs it at random points in between.
+import { writeFileSync } from 'node:fs';
+import { createStore, type Store } from '../../lib/clickhouse/store.ts';
+import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { createKafka } from '../../lib/kafka/client.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { startConsumers } from '../../consumers/service.ts';
+
+const config = loadConfig();
+const expect = Number(process.env.TWS_EXPECT_SNAPSHOTS);
+const store = await createStore(config.clickhouse);
+await migrate(store);
+const kafka = createKafka(config.kafka, silentLogger);
+const svc = await startConsumers({ config, store, kafka, log: silentLogger, only: 'metrics' });
+const timer = setInterval(async () => {
+  if (svc.metrics.joins > 0 && !joined) {
+    joined = true;
+    process.stdout.write('joined\n');
+  }
+  const [row] = await store.query<{ n: number }>('SELECT count() AS n FROM snapshots').catch(() => [{ n: 0 }]);
+  if (Number(row?.n) >= expect) {
+    clearInterval(timer);
+    await svc.stop();
+    if (process.env.TWS_DUMP_FILE) writeFileSync(process.env.TWS_DUMP_FILE, JSON.stringify(await dumpTables(store)));
+    await store.close();
+    process.stdout.write('done\n');
+    process.exit(0);
+  }
+}, 100);
+let joined = false;
+
+/** Everything a crash could corrupt, in a form two runs can be compared by. */
+async function dumpTables(s: Store) {
+  return {
+    hourly: await s.query('SELECT * FROM zone_hourly ORDER BY event_id, zone, hour'),
+    daily: await s.query('SELECT * FROM zone_daily ORDER BY event_id, zone, day'),
+    zones: await s.query('SELECT * EXCEPT (job_id) FROM zone_snapshots ORDER BY event_id, zone, scraped_at'),
+    sections: await s.query(
+      'SELECT count() AS n, sum(total_tickets) AS t, sum(sum_price_cents) AS p FROM section_snapshots',
+    ),
+    raw: await s.query('SELECT count() AS n, uniqExact(snapshot_id, listing_id) AS u FROM raw_listings'),
+    snapshots: await s.query('SELECT count() AS n, uniqExact(snapshot_id) AS u FROM snapshots'),
+  };
+}
