@@ -1,0 +1,108 @@
+// Re-consuming snapshots from an offset or a time into ClickHouse (`tws replay`). The sink is
+// idempotent only within its dedup window, so a replay first removes what it will write again:
+//   1. per partition, the start offset (given, or the first at/after the given time) and the end;
+//   2. delete the rows written from those offsets (rows carry kafka_partition / kafka_offset);
+//   3. rebuild the rollups from the remaining zone snapshots (the views' own SELECT);
+//   4. point the sink's ledger and the group's committed offsets at the start.
+// The metrics consumer (stopped while this runs) then rewrites the range. Run it with no other
+// member in the consumer group: Kafka refuses to move a live group's offsets.
+import type { Store } from '../lib/clickhouse/store.ts';
+import type { Kafka } from '../lib/kafka/client.ts';
+
+export interface ReplayPlan {
+  topic: string;
+  partitions: Array<{ partition: number; start: bigint; end: bigint }>;
+  /** Records to re-consume in total. */
+  total: number;
+}
+
+export async function planReplay(
+  kafka: Kafka,
+  topic: string,
+  from: { offset?: number; time?: number },
+): Promise<ReplayPlan> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const byTime = from.time !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, from.time) : [];
+    const partitions = ends.map((p) => {
+      const low = BigInt(p.low);
+      const end = BigInt(p.high);
+      const t = byTime.find((x) => x.partition === p.partition);
+      let start =
+        from.offset !== undefined ? BigInt(from.offset) : t && BigInt(t.offset) >= 0n ? BigInt(t.offset) : end;
+      if (start < low) start = low;
+      if (start > end) start = end;
+      return { partition: p.partition, start, end };
+    });
+    return { topic, partitions, total: partitions.reduce((n, p) => n + Number(p.end - p.start), 0) };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const SNAPSHOT_TABLES = ['section_snapshots', 'zone_snapshots'] as const;
+
+export async function prepareReplay(store: Store, kafka: Kafka, group: string, plan: ReplayPlan): Promise<void> {
+  const sync = { mutations_sync: '2' };
+  for (const { partition, start } of plan.partitions) {
+    const p = { p: partition, s: start.toString() };
+    await store.command(
+      `ALTER TABLE raw_listings DELETE WHERE snapshot_id IN
+         (SELECT snapshot_id FROM snapshots WHERE kafka_partition = {p:UInt32} AND kafka_offset >= {s:UInt64})`,
+      p,
+      sync,
+    );
+    for (const t of [...SNAPSHOT_TABLES, 'snapshots']) {
+      await store.command(
+        `ALTER TABLE ${t} DELETE WHERE kafka_partition = {p:UInt32} AND kafka_offset >= {s:UInt64}`,
+        p,
+        sync,
+      );
+    }
+    await store.command(
+      `ALTER TABLE sink_offsets DELETE WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}`,
+      { g: group, t: plan.topic, p: partition },
+      sync,
+    );
+    if (start > 0n) {
+      await store.insert('sink_offsets', [
+        {
+          consumer_group: group,
+          topic: plan.topic,
+          partition,
+          first_offset: '0',
+          last_offset: (start - 1n).toString(),
+          phase: 'after',
+          version: '1',
+        },
+      ]);
+    }
+  }
+  await rebuildRollups(store);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({
+      groupId: group,
+      topic: plan.topic,
+      partitions: plan.partitions.map((p) => ({ partition: p.partition, offset: p.start.toString() })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Recomputes the rollup tables from zone_snapshots with the materialized views' own SELECT. */
+export async function rebuildRollups(store: Store): Promise<void> {
+  for (const g of ['hourly', 'daily']) {
+    const [mv] = await store.query<{ as_select: string }>(
+      'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}',
+      { n: `zone_rollups_${g}_mv` },
+    );
+    if (!mv) throw new Error(`materialized view zone_rollups_${g}_mv is missing; run tws migrate`);
+    await store.command(`TRUNCATE TABLE zone_rollups_${g}`);
+    await store.command(`INSERT INTO zone_rollups_${g} ${mv.as_select}`);
+  }
+}
