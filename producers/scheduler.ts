@@ -30,6 +30,7 @@ export interface SchedulerDeps {
 
 export class Scheduler {
   private outcomes?: RunningConsumer;
+  private group?: string;
   private current?: { tracker: JobTracker; done: () => void };
   private timer?: NodeJS.Timeout;
   private wake?: () => void;
@@ -51,18 +52,20 @@ export class Scheduler {
   /** Starts listening to outcomes; call before the first job. */
   async start(): Promise<void> {
     const { kafka, config, producer, log } = this.deps;
-    const group = `${config.kafka.topicPrefix}-scheduler`;
+    // Its own group, reading only what comes after it starts: outcomes of its own jobs.
+    const group = `${config.kafka.topicPrefix}-scheduler-${randomUUID().slice(0, 8)}`;
+    this.group = group;
     this.outcomes = await startAvroConsumer<ScrapeOutcome>({
       kafka,
       groupId: group,
       topic: producer.topics.scrapeOutcomes,
       codec: producer.codec,
       log,
-      fromBeginning: true,
+      fromBeginning: false,
       onRecord: async (o) => this.onOutcome(o),
       onPoison: toDeadLetter(producer, group),
     });
-    await this.outcomes.joined;
+    await this.outcomes.fetching;
   }
 
   private async onOutcome(o: ScrapeOutcome): Promise<void> {
@@ -166,5 +169,14 @@ export class Scheduler {
     this.current?.done();
     await this.loopDone?.catch(() => {});
     await this.outcomes?.stop();
+    if (this.group) {
+      // The group was this instance's alone; leave no trace of it on the broker.
+      const admin = this.deps.kafka.admin();
+      await admin
+        .connect()
+        .then(() => admin.deleteGroups([this.group!]))
+        .catch(() => {})
+        .finally(() => admin.disconnect().catch(() => {}));
+    }
   }
 }

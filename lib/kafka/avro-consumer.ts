@@ -33,6 +33,8 @@ export interface RunningConsumer {
   consumer: Consumer;
   /** Resolves once the consumer has joined its group and has partitions assigned (or none). */
   joined: Promise<void>;
+  /** Resolves after the first fetch that followed the join: from here on no new record is missed. */
+  fetching: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +42,16 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
   const consumer = createConsumer(opts.kafka, opts.groupId);
   let markJoined!: () => void;
   const joined = new Promise<void>((resolve) => (markJoined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => markJoined());
+  let markFetching!: () => void;
+  const fetching = new Promise<void>((resolve) => (markFetching = resolve));
+  let hasJoined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    hasJoined = true;
+    markJoined();
+  });
+  consumer.on(consumer.events.FETCH, () => {
+    if (hasJoined) markFetching();
+  });
   const limit = pLimit(opts.concurrency ?? 1);
   await consumer.connect();
   await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? false });
@@ -82,6 +93,7 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
   return {
     consumer,
     joined,
+    fetching,
     async stop() {
       await consumer.disconnect().catch(() => {});
     },

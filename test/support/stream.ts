@@ -79,7 +79,7 @@ export function knownStream(o: StreamOptions = {}): ListingSnapshot[] {
     // Out of order: swap a few neighbours across an hour boundary, and redeliver one snapshot.
     for (let i = perHour - 1; i < perEvent.length - 1; i += perHour * 2)
       [perEvent[i], perEvent[i + 1]] = [perEvent[i + 1]!, perEvent[i]!];
-    perEvent.push(perEvent[4]!);
+    perEvent.push(perEvent[Math.min(4, perEvent.length - 1)]!);
     out.push(...perEvent);
   }
   return out;

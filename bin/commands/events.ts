@@ -1,0 +1,98 @@
+// `tws events add|list|deactivate`: the event catalog from the command line.
+import { Command } from 'commander';
+import type { Config } from '../../lib/config.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { catalogWithPublisher, createContext, openStore, prepareTopics } from '../roles.ts';
+import { printRows, type OutputFormat } from './output.ts';
+
+type Setup = (cmd: Command) => { config: Config; log: Logger };
+
+async function withCatalog<T>(
+  setup: Setup,
+  cmd: Command,
+  fn: (c: Awaited<ReturnType<typeof catalogWithPublisher>>['catalog']) => Promise<T>,
+): Promise<T> {
+  const { config, log } = setup(cmd);
+  const ctx = createContext(config, log);
+  const store = await openStore(ctx);
+  await prepareTopics(ctx);
+  const { catalog, producer } = await catalogWithPublisher(ctx, store);
+  try {
+    return await fn(catalog);
+  } finally {
+    await producer.stop();
+    await store.close();
+  }
+}
+
+const parseTime = (v: string): number => {
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new ConfigError(`--starts-at must be an ISO date-time, got "${v}"`, '--starts-at');
+  return t;
+};
+
+export function eventsCommand(setup: Setup, print: (l: string) => void): Command {
+  const events = new Command('events').description('the catalog of tracked events');
+  events
+    .command('add')
+    .description('track a new event')
+    .requiredOption('--source-event-id <id>', "the marketplace's event id (Vivid Seats productionId)")
+    .requiredOption('--name <name>', 'event name')
+    .requiredOption('--starts-at <iso>', 'event start, ISO-8601', parseTime)
+    .option('--source <source>', 'vividseats or simulated', 'vividseats')
+    .option('--id <eventId>', 'our event id (default: <source>-<source event id>)')
+    .option('--venue <venue>', 'venue', '')
+    .option('--timezone <tz>', 'IANA time zone of the venue', 'UTC')
+    .option('--capacity <n>', 'seats for sale at the event (enables availability %)', (v) => Number(v))
+    .action(async (o, cmd: Command) => {
+      if (o.source !== 'vividseats' && o.source !== 'simulated')
+        throw new ConfigError('--source must be vividseats or simulated', '--source');
+      if (o.capacity !== undefined && !(Number.isInteger(o.capacity) && o.capacity > 0))
+        throw new ConfigError('--capacity must be a positive integer', '--capacity');
+      const e = await withCatalog(setup, cmd, (c) =>
+        c.create({
+          event_id: o.id,
+          source: o.source,
+          source_event_id: o.sourceEventId,
+          name: o.name,
+          venue: o.venue,
+          timezone: o.timezone,
+          starts_at: o.startsAt,
+          capacity: o.capacity ?? null,
+        }),
+      );
+      print(`added ${e.event_id}`);
+    });
+  events
+    .command('list')
+    .description('list tracked events')
+    .option('--all', 'include inactive events')
+    .option('--format <format>', 'table, csv or json', 'table')
+    .action(async (o: { all?: boolean; format: OutputFormat }, cmd: Command) => {
+      const rows = await withCatalog(setup, cmd, (c) => c.list(o.all ? {} : { active: true }));
+      printRows(
+        rows.map((e) => ({
+          event_id: e.event_id,
+          name: e.name,
+          source: e.source,
+          source_event_id: e.source_event_id,
+          starts_at: new Date(e.starts_at).toISOString(),
+          capacity: e.capacity,
+          active: e.active,
+          last_scraped_at: e.last_scraped_at ? new Date(e.last_scraped_at).toISOString() : null,
+        })),
+        o.format,
+        print,
+      );
+    });
+  events
+    .command('deactivate')
+    .description('stop scraping an event (it stays in the catalog)')
+    .argument('<eventId>')
+    .action(async (id: string, _o, cmd: Command) => {
+      await withCatalog(setup, cmd, (c) => c.deactivate(id));
+      print(`deactivated ${id}`);
+    });
+  return events;
+}

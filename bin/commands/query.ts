@@ -1,0 +1,27 @@
+// `tws query "<SQL>"`: ad-hoc SQL against the configured ClickHouse (embedded chDB or server).
+import { Command } from 'commander';
+import type { Config } from '../../lib/config.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { createContext, openStore } from '../roles.ts';
+import { printRows, type OutputFormat } from './output.ts';
+
+export function queryCommand(
+  setup: (cmd: Command) => { config: Config; log: Logger },
+  print: (l: string) => void,
+): Command {
+  return new Command('query')
+    .description('run SQL against the configured ClickHouse and print the rows (read-only by default)')
+    .argument('<sql>', 'the SQL, e.g. "SELECT * FROM zone_hourly LIMIT 5"')
+    .option('--format <format>', 'table, csv or json', 'table')
+    .option('--write', 'allow statements that change data (readonly=0)')
+    .action(async (sql: string, o: { format: OutputFormat; write?: boolean }, cmd: Command) => {
+      const { config, log } = setup(cmd);
+      const store = await openStore(createContext(config, log));
+      try {
+        const rows = await store.query<Record<string, unknown>>(sql, undefined, o.write ? {} : { readonly: '1' });
+        printRows(rows, o.format, print);
+      } finally {
+        await store.close();
+      }
+    });
+}

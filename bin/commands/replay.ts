@@ -1,0 +1,59 @@
+// `tws replay`: re-consume snapshots from an offset or a time into ClickHouse, with a progress bar.
+import { SingleBar, Presets } from 'cli-progress';
+import { Command } from 'commander';
+import type { Config } from '../../lib/config.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { planReplay, prepareReplay } from '../../consumers/replay.ts';
+import { metricsGroup, startConsumers } from '../../consumers/service.ts';
+import { topicNames } from '../../lib/kafka/topics.ts';
+import { createContext, openStore, prepareTopics } from '../roles.ts';
+
+export function replayCommand(
+  setup: (cmd: Command) => { config: Config; log: Logger },
+  print: (l: string) => void,
+): Command {
+  return new Command('replay')
+    .description(
+      're-consume raw snapshots from an offset or a time into ClickHouse (stop other consumers of the group first)',
+    )
+    .option('--from-offset <n>', 'start at this offset in every partition', (v) => Number(v))
+    .option('--from-time <iso>', 'start at the first record at or after this time', (v) => Date.parse(v))
+    .option('--no-progress', 'no progress bar')
+    .action(async (o: { fromOffset?: number; fromTime?: number; progress: boolean }, cmd: Command) => {
+      if ((o.fromOffset === undefined) === (o.fromTime === undefined))
+        throw new ConfigError('give exactly one of --from-offset or --from-time', '--from-offset');
+      if (o.fromTime !== undefined && Number.isNaN(o.fromTime))
+        throw new ConfigError('--from-time must be an ISO date-time', '--from-time');
+      if (o.fromOffset !== undefined && !(Number.isInteger(o.fromOffset) && o.fromOffset >= 0))
+        throw new ConfigError('--from-offset must be a whole number ≥ 0', '--from-offset');
+      const { config, log } = setup(cmd);
+      const ctx = createContext(config, log);
+      const store = await openStore(ctx);
+      await prepareTopics(ctx);
+      const topic = topicNames(config.kafka.topicPrefix).snapshots;
+      const plan = await planReplay(ctx.kafka, topic, { offset: o.fromOffset, time: o.fromTime });
+      print(
+        `replaying ${plan.total} records of ${topic}: ${plan.partitions.map((p) => `p${p.partition} ${p.start}..${p.end}`).join(', ')}`,
+      );
+      await prepareReplay(store, ctx.kafka, metricsGroup(config), plan);
+      const svc = await startConsumers({ config, store, kafka: ctx.kafka, log, only: 'metrics' });
+      const bar = o.progress
+        ? new SingleBar(
+            { format: 'replay [{bar}] {percentage}% | {value}/{total} records | {eta}s left' },
+            Presets.shades_classic,
+          )
+        : undefined;
+      bar?.start(plan.total, 0);
+      const processed = () => svc.metrics.stats.records + svc.metrics.stats.deadLettered + svc.handler.stats.duplicates;
+      while (processed() < plan.total) {
+        bar?.update(Math.min(plan.total, processed()));
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      bar?.update(plan.total);
+      bar?.stop();
+      await svc.stop();
+      await store.close();
+      print(`replayed ${plan.total} records`);
+    });
+}

@@ -1,0 +1,152 @@
+// `tws up` (what `npm start` runs): the whole pipeline on the embedded defaults, in one process:
+// the local Kafka + registry, embedded ClickHouse, the simulated marketplace with sample events,
+// the scheduler and a scraper worker, the consumers, and the API with its dashboard.
+// Ctrl-C stops everything, the stack included when this run started it. Data stays in .tws/.
+import { stackDown, stackUp } from '../../deploy/stack/stack.mjs';
+import { EventCatalog } from '../../lib/catalog/catalog.ts';
+import type { Store } from '../../lib/clickhouse/store.ts';
+import type { Config } from '../../lib/config.ts';
+import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { backfillFromSimulation } from '../../producers/backfill.ts';
+import { createMarket } from '../../producers/sources/simulated/market.ts';
+import { startSimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
+import {
+  createContext,
+  openStore,
+  prepareTopics,
+  startApiRole,
+  startConsumerRole,
+  startSchedulerRole,
+  startWorkerRole,
+  stopAll,
+  type Handle,
+} from '../roles.ts';
+
+export interface UpOptions {
+  stack: boolean;
+  backfillHours: number;
+  print: (line: string) => void;
+}
+
+export interface Running {
+  apiUrl: string;
+  simUrl: string;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+async function step<T>(print: (l: string) => void, what: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  print(`… ${what}`);
+  const r = await fn();
+  print(`✔ ${what} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return r;
+}
+
+export async function up(config: Config, log: Logger, opts: UpOptions): Promise<Running> {
+  const { print } = opts;
+  const handles: Handle[] = [];
+  let startedStack: string[] = [];
+  try {
+    if (opts.stack) {
+      startedStack = await step(print, 'local Kafka + schema registry', () => stackUp({ log: (l) => print(`  ${l}`) }));
+      if (startedStack.length)
+        handles.push({ name: 'stack', stop: () => stackDown({ log: () => {}, only: startedStack }) });
+    }
+    const ctx = createContext(config, log);
+    const store = await step(
+      print,
+      `ClickHouse (${config.clickhouse.mode === 'embedded' ? `embedded chDB at ${config.clickhouse.path}` : config.clickhouse.url}) + migrations`,
+      () => openStore(ctx),
+    );
+    handles.push({ name: 'store', stop: () => store.close() });
+    await step(print, 'Kafka topics', () => prepareTopics(ctx));
+
+    const sim = await step(print, 'simulated marketplace', () =>
+      startSimulatedMarketplace({ port: config.sim.port, seed: config.sim.seed, events: config.sim.events }),
+    );
+    handles.push({ name: 'sim', stop: () => sim.close() });
+
+    handles.push(await step(print, 'consumers (metrics + ops)', () => startConsumerRole(ctx, store)));
+    const api = await step(print, 'API + dashboard', () => startApiRole(ctx, store));
+    handles.push(api);
+
+    const seeded = await step(print, 'sample events', () => seedSampleEvents(ctx, store, sim.productions()));
+    if (seeded.created > 0 && opts.backfillHours > 0) {
+      await step(print, `${opts.backfillHours} h of simulated history`, () =>
+        backfill(ctx, seeded.events, opts.backfillHours, config),
+      );
+    }
+    handles.push(await step(print, 'scraper worker', () => startWorkerRole(ctx)));
+    handles.push(
+      await step(print, 'scheduler (first job now, then every ' + config.source.intervalSeconds + ' s)', () =>
+        startSchedulerRole(ctx, store),
+      ),
+    );
+
+    const apiUrl = `http://${config.api.host}:${api.port}`;
+    return {
+      apiUrl,
+      simUrl: sim.url,
+      store,
+      stop: () => stopAll(handles, log),
+    };
+  } catch (err) {
+    await stopAll(handles, log);
+    throw err;
+  }
+}
+
+/** Registers the simulated productions as tracked events, once (a second start reuses them). */
+async function seedSampleEvents(
+  ctx: ReturnType<typeof createContext>,
+  store: Store,
+  productions: ReturnType<typeof createMarket>['productions'],
+): Promise<{ created: number; events: Awaited<ReturnType<EventCatalog['list']>> }> {
+  const producer = new AvroProducer(ctx.kafka, ctx.config, ['catalog']);
+  await producer.start();
+  try {
+    const catalog = new EventCatalog({
+      store,
+      publish: (e) => producer.send('catalog', [{ key: e.event_id, value: e }]),
+    });
+    const existing = new Set((await catalog.list({ limit: 100_000 })).map((e) => e.source_event_id));
+    let created = 0;
+    for (const p of productions) {
+      if (existing.has(p.productionId)) continue;
+      await catalog.create({
+        source: 'simulated',
+        source_event_id: p.productionId,
+        name: p.name,
+        venue: p.venue,
+        timezone: p.timezone,
+        starts_at: p.startsAt,
+        capacity: p.capacity,
+      });
+      created++;
+    }
+    return {
+      created,
+      events: (await catalog.list({ active: true, limit: 100_000 })).filter((e) => e.source === 'simulated'),
+    };
+  } finally {
+    await producer.stop();
+  }
+}
+
+async function backfill(
+  ctx: ReturnType<typeof createContext>,
+  events: Awaited<ReturnType<EventCatalog['list']>>,
+  hours: number,
+  config: Config,
+) {
+  const producer = new AvroProducer(ctx.kafka, ctx.config, ['snapshots']);
+  await producer.start();
+  try {
+    const market = createMarket({ seed: config.sim.seed, events: config.sim.events, now: Date.now() });
+    await backfillFromSimulation({ market, events, producer, hours });
+  } finally {
+    await producer.stop();
+  }
+}

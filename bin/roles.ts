@@ -1,0 +1,176 @@
+// The runnable roles of the pipeline, each started from a shared context and returning a handle to
+// stop it. `tws up` starts them all in one process (embedded chDB allows one process per data
+// directory); in server mode each subcommand runs one role, and roles scale out independently.
+import { EventCatalog } from '../lib/catalog/catalog.ts';
+import { migrate } from '../lib/clickhouse/migrate.ts';
+import { applyRetention } from '../lib/clickhouse/retention.ts';
+import { createStore, type Store } from '../lib/clickhouse/store.ts';
+import type { Config } from '../lib/config.ts';
+import { AvroProducer } from '../lib/kafka/avro-producer.ts';
+import { consumerLag, createKafka, ensureTopics, type Kafka } from '../lib/kafka/client.ts';
+import type { Logger } from '../lib/logger.ts';
+import { createApp } from '../api/app.ts';
+import { mountDashboard } from '../api/dashboard/index.ts';
+import { startApi } from '../api/server.ts';
+import { startConsumers } from '../consumers/service.ts';
+import { Alerter } from '../producers/alerts.ts';
+import { Scheduler } from '../producers/scheduler.ts';
+import { ScrapeWorker } from '../producers/worker.ts';
+import { buildSources } from './sources.ts';
+
+export interface Context {
+  config: Config;
+  log: Logger;
+  kafka: Kafka;
+}
+
+export interface Handle {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export function createContext(config: Config, log: Logger): Context {
+  return { config, log, kafka: createKafka(config.kafka, log.child({ component: 'kafka' })) };
+}
+
+/** Opens ClickHouse and brings its schema up to date (a failed migration stops start-up). */
+export async function openStore(ctx: Context): Promise<Store> {
+  const store = await createStore(ctx.config.clickhouse);
+  const { applied } = await migrate(store);
+  if (applied.length) ctx.log.info({ applied }, 'migrations applied');
+  const retention = await applyRetention(store, ctx.config.retention);
+  if (retention.length) ctx.log.info({ tables: retention }, 'retention (TTL) updated from configuration');
+  return store;
+}
+
+export async function prepareTopics(ctx: Context): Promise<void> {
+  const created = await ensureTopics(ctx.kafka, ctx.config.kafka);
+  if (created.length) ctx.log.info({ created }, 'topics created');
+}
+
+export async function catalogWithPublisher(
+  ctx: Context,
+  store: Store,
+): Promise<{ catalog: EventCatalog; producer: AvroProducer }> {
+  const producer = new AvroProducer(ctx.kafka, ctx.config, ['catalog']);
+  await producer.start();
+  const catalog = new EventCatalog({
+    store,
+    publish: (e) => producer.send('catalog', [{ key: e.event_id, value: e }]),
+  });
+  return { catalog, producer };
+}
+
+export async function startApiRole(ctx: Context, store: Store): Promise<Handle & { port: number }> {
+  const { catalog, producer } = await catalogWithPublisher(ctx, store);
+  const topics = producer.topics;
+  const admin = ctx.kafka.admin();
+  await admin.connect().catch(() => {});
+  const app = createApp({
+    store,
+    config: ctx.config.api,
+    catalog,
+    logger: ctx.log.child({ component: 'api' }),
+    consumerGroup: ctx.config.consumer.group,
+    kafkaReady: async () => {
+      try {
+        return (await admin.describeCluster()).brokers.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    consumerLag: () => consumerLag(ctx.kafka, ctx.config.consumer.group, [topics.snapshots]),
+    dashboard: mountDashboard,
+  });
+  const server = await startApi(app, { host: ctx.config.api.host, port: ctx.config.api.port });
+  return {
+    name: 'api',
+    port: server.port,
+    async stop() {
+      await server.close();
+      await producer.stop();
+      await admin.disconnect().catch(() => {});
+    },
+  };
+}
+
+export async function startConsumerRole(ctx: Context, store: Store, only?: 'metrics' | 'ops'): Promise<Handle> {
+  const svc = await startConsumers({
+    config: ctx.config,
+    store,
+    kafka: ctx.kafka,
+    log: ctx.log.child({ component: 'consumer' }),
+    only,
+  });
+  return { name: 'consumers', stop: () => svc.stop() };
+}
+
+export async function startWorkerRole(ctx: Context): Promise<Handle & { worker: ScrapeWorker }> {
+  const producer = new AvroProducer(ctx.kafka, ctx.config, [
+    'snapshots',
+    'scrapeOutcomes',
+    'scrapeLogs',
+    'scrapeRequests',
+    'deadLetter',
+  ]);
+  await producer.start();
+  const worker = new ScrapeWorker({
+    kafka: ctx.kafka,
+    config: ctx.config,
+    producer,
+    sources: buildSources(ctx.config),
+    log: ctx.log.child({ component: 'worker' }),
+  });
+  await worker.start();
+  return {
+    name: 'worker',
+    worker,
+    async stop() {
+      await worker.stop();
+      await producer.stop();
+    },
+  };
+}
+
+export async function startSchedulerRole(
+  ctx: Context,
+  store: Store,
+  loop = true,
+): Promise<Handle & { scheduler: Scheduler }> {
+  const producer = new AvroProducer(ctx.kafka, ctx.config, [
+    'scrapeJobs',
+    'scrapeRequests',
+    'scrapeOutcomes',
+    'deadLetter',
+  ]);
+  await producer.start();
+  const scheduler = new Scheduler({
+    kafka: ctx.kafka,
+    config: ctx.config,
+    producer,
+    catalog: new EventCatalog({ store }),
+    alerter: new Alerter(ctx.log.child({ component: 'alerts' }), ctx.config.alerts.webhookUrl),
+    log: ctx.log.child({ component: 'scheduler' }),
+  });
+  await scheduler.start();
+  if (loop) scheduler.loop();
+  return {
+    name: 'scheduler',
+    scheduler,
+    async stop() {
+      await scheduler.stop();
+      await producer.stop();
+    },
+  };
+}
+
+/** Stops handles in reverse start order; one failing stop does not keep the others running. */
+export async function stopAll(handles: Handle[], log: Logger): Promise<void> {
+  for (const h of [...handles].reverse()) {
+    try {
+      await h.stop();
+    } catch (err) {
+      log.warn({ role: h.name, err: (err as Error).message }, 'stop failed');
+    }
+  }
+}

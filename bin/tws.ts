@@ -1,0 +1,228 @@
+// The `tws` CLI: wires the parts together; the logic lives in lib/, producers/, consumers/, api/.
+// Configuration: --set NAME=value flags > environment > --config file (see bin/env.ts).
+import { Command, Option } from 'commander';
+import { stackDown, stackStatus, stackUp } from '../deploy/stack/stack.mjs';
+import { loadConfig, type Config } from '../lib/config.ts';
+import { ConfigError, TwsError, errorMessage } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import { startSimulatedMarketplace } from '../producers/sources/simulated/server.ts';
+import { up } from './commands/up.ts';
+import { eventsCommand } from './commands/events.ts';
+import { queryCommand } from './commands/query.ts';
+import { replayCommand } from './commands/replay.ts';
+import { scrapeOnce } from './commands/scrape.ts';
+import { mergedEnv } from './env.ts';
+import {
+  createContext,
+  openStore,
+  prepareTopics,
+  startApiRole,
+  startConsumerRole,
+  startSchedulerRole,
+  startWorkerRole,
+  stopAll,
+  type Handle,
+} from './roles.ts';
+
+const program = new Command('tws')
+  .description('tws-analytics: ticket-price analytics on Kafka and ClickHouse')
+  .option('-c, --config <file>', 'config file (JSON or YAML) of NAME: value settings')
+  .option('-s, --set <NAME=value...>', 'override a setting (repeatable), e.g. --set TWS_API_PORT=9000')
+  .addOption(
+    new Option('--log-level <level>', 'log level').choices([
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+  )
+  .showHelpAfterError();
+
+function setup(cmd: Command): { config: Config; log: ReturnType<typeof createLogger> } {
+  const opts = cmd.optsWithGlobals<{ config?: string; set?: string[]; logLevel?: string }>();
+  const env = mergedEnv(opts);
+  if (opts.logLevel) env.TWS_LOG_LEVEL = opts.logLevel;
+  const config = loadConfig(env);
+  return { config, log: createLogger({ level: config.logLevel }) };
+}
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Runs handles until SIGINT/SIGTERM, then stops them in order, bounded in time. */
+function runUntilSignal(stop: () => Promise<void>, log: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) {
+      print('forced exit');
+      process.exit(130);
+    }
+    stopping = true;
+    print(`\n${sig}: stopping…`);
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    stop()
+      .then(() => {
+        print('stopped.');
+        process.exit(0);
+      })
+      .catch((err) => {
+        log.error({ err: errorMessage(err) }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+program
+  .command('up')
+  .description('run the whole pipeline on the embedded defaults (what `npm start` runs)')
+  .option('--no-stack', 'do not start the local Kafka + registry (use KAFKA_BROKERS / SCHEMA_REGISTRY_URL)')
+  .option('--backfill-hours <n>', 'simulated history to load on the first start', (v) => Number(v), 48)
+  .option('--exit-after <seconds>', 'stop by itself after this long (for tests and demos)', (v) => Number(v))
+  .action(async (opts: { stack: boolean; backfillHours: number; exitAfter?: number }, cmd: Command) => {
+    const { config, log } = setup(cmd);
+    print('tws-analytics: starting the pipeline on embedded defaults');
+    const running = await up(config, log, { stack: opts.stack, backfillHours: opts.backfillHours, print });
+    print('');
+    print(`  API        ${running.apiUrl}/v1/events`);
+    print(`  Dashboard  ${running.apiUrl}/`);
+    print(`  API docs   ${running.apiUrl}/docs   (OpenAPI: ${running.apiUrl}/openapi.json)`);
+    print(`  Metrics    ${running.apiUrl}/metrics`);
+    print(`  Simulated marketplace  ${running.simUrl}/__sim/productions`);
+    print('');
+    print('Press Ctrl-C to stop.');
+    runUntilSignal(running.stop, log);
+    if (opts.exitAfter) setTimeout(() => process.kill(process.pid, 'SIGTERM'), opts.exitAfter * 1000);
+  });
+
+program
+  .command('scrape')
+  .description('run one scrape job: every active event once, with an in-process worker')
+  .action(async (_opts, cmd: Command) => {
+    const { config, log } = setup(cmd);
+    const job = await scrapeOnce(config, log);
+    print(JSON.stringify(job, null, 2));
+    process.exit(job.status === 'failed' ? 1 : 0);
+  });
+
+/** A long-running role: open what it needs, run until a signal. */
+function role(
+  name: string,
+  description: string,
+  start: (config: Config, log: ReturnType<typeof createLogger>) => Promise<Handle[]>,
+) {
+  program
+    .command(name)
+    .description(description)
+    .action(async (_opts, cmd: Command) => {
+      const { config, log } = setup(cmd);
+      const handles = await start(config, log);
+      log.info({ role: name }, 'running');
+      runUntilSignal(() => stopAll(handles, log), log);
+    });
+}
+
+role('scheduler', 'run the scheduler: one scrape job per interval (run one instance)', async (config, log) => {
+  const ctx = createContext(config, log);
+  const store = await openStore(ctx);
+  await prepareTopics(ctx);
+  return [{ name: 'store', stop: () => store.close() }, await startSchedulerRole(ctx, store)];
+});
+
+role('worker', 'run a scraper worker (scale out: workers share requests as a consumer group)', async (config, log) => {
+  const ctx = createContext(config, log);
+  await prepareTopics(ctx);
+  return [await startWorkerRole(ctx)];
+});
+
+program
+  .command('consume')
+  .description('run the stream consumers into ClickHouse (scale out: consumer groups)')
+  .addOption(new Option('--only <which>', 'run only one of them').choices(['metrics', 'ops']))
+  .action(async (opts: { only?: 'metrics' | 'ops' }, cmd: Command) => {
+    const { config, log } = setup(cmd);
+    const ctx = createContext(config, log);
+    const store = await openStore(ctx);
+    await prepareTopics(ctx);
+    const handles: Handle[] = [
+      { name: 'store', stop: () => store.close() },
+      await startConsumerRole(ctx, store, opts.only),
+    ];
+    runUntilSignal(() => stopAll(handles, log), log);
+  });
+
+role('api', 'run the REST API and dashboard', async (config, log) => {
+  const ctx = createContext(config, log);
+  const store = await openStore(ctx);
+  const api = await startApiRole(ctx, store);
+  print(`API listening on http://${config.api.host}:${api.port}`);
+  return [{ name: 'store', stop: () => store.close() }, api];
+});
+
+role('sim', 'run the simulated marketplace (hermes API) on TWS_SIM_PORT', async (config) => {
+  const sim = await startSimulatedMarketplace({
+    port: config.sim.port,
+    seed: config.sim.seed,
+    events: config.sim.events,
+    host: '0.0.0.0',
+  });
+  print(`simulated marketplace on ${sim.url}`);
+  return [{ name: 'sim', stop: () => sim.close() }];
+});
+
+program.addCommand(eventsCommand(setup, print));
+program.addCommand(replayCommand(setup, print));
+program.addCommand(queryCommand(setup, print));
+
+program
+  .command('migrate')
+  .description('apply the ClickHouse migrations (idempotent)')
+  .action(async (_opts, cmd: Command) => {
+    const { config, log } = setup(cmd);
+    const ctx = createContext(config, log);
+    const store = await openStore(ctx);
+    const [row] = await store.query<{ n: number }>('SELECT count() AS n FROM schema_migrations FINAL');
+    print(`schema up to date: ${row?.n ?? 0} migrations applied in database ${config.clickhouse.database}`);
+    await store.close();
+  });
+
+const stack = program.command('stack').description('the local Kafka + schema registry (no Docker)');
+stack
+  .command('up')
+  .description('start Kafka (KRaft) and Apicurio Registry; idempotent')
+  .action(async () => {
+    await stackUp({ log: print });
+  });
+stack
+  .command('down')
+  .description('stop them; idempotent')
+  .action(async () => {
+    await stackDown({ log: print });
+  });
+stack
+  .command('status')
+  .description('show whether they run, their ports and memory')
+  .action(async () => {
+    for (const [name, s] of Object.entries(await stackStatus())) {
+      print(
+        `${name.padEnd(9)} ${s.running ? 'running' : 'stopped'}${s.healthy ? ' healthy' : ''}  port=${s.port}${s.pid ? `  pid=${s.pid}  rss=${s.rssMiB} MiB` : ''}`,
+      );
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError) console.error(`tws: ${err.message}`);
+  else if (err instanceof TwsError || (err instanceof Error && err.name === 'StackError'))
+    console.error(`tws: ${err.message}`);
+  else console.error('tws:', err);
+  process.exit(1);
+}
