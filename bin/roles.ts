@@ -105,7 +105,10 @@ export async function startConsumerRole(ctx: Context, store: Store, only?: 'metr
   return { name: 'consumers', stop: () => svc.stop() };
 }
 
-export async function startWorkerRole(ctx: Context): Promise<Handle & { worker: ScrapeWorker }> {
+export async function startWorkerRole(
+  ctx: Context,
+  opts: { simUrl?: string } = {},
+): Promise<Handle & { worker: ScrapeWorker }> {
   const producer = new AvroProducer(ctx.kafka, ctx.config, [
     'snapshots',
     'scrapeOutcomes',
@@ -118,7 +121,7 @@ export async function startWorkerRole(ctx: Context): Promise<Handle & { worker: 
     kafka: ctx.kafka,
     config: ctx.config,
     producer,
-    sources: buildSources(ctx.config),
+    sources: buildSources(ctx.config, opts),
     log: ctx.log.child({ component: 'worker' }),
   });
   await worker.start();

@@ -27,7 +27,12 @@ import {
 const program = new Command('tws')
   .description('tws-analytics: ticket-price analytics on Kafka and ClickHouse')
   .option('-c, --config <file>', 'config file (JSON or YAML) of NAME: value settings')
-  .option('-s, --set <NAME=value...>', 'override a setting (repeatable), e.g. --set TWS_API_PORT=9000')
+  .option(
+    '-s, --set <NAME=value>',
+    'override a setting (repeatable), e.g. --set TWS_API_PORT=9000',
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .addOption(
     new Option('--log-level <level>', 'log level').choices([
       'fatal',
@@ -124,7 +129,7 @@ function role(
     .action(async (_opts, cmd: Command) => {
       const { config, log } = setup(cmd);
       const handles = await start(config, log);
-      log.info({ role: name }, 'running');
+      print(`${name} running (Ctrl-C to stop)`);
       runUntilSignal(() => stopAll(handles, log), log);
     });
 }
@@ -161,6 +166,7 @@ program
 role('api', 'run the REST API and dashboard', async (config, log) => {
   const ctx = createContext(config, log);
   const store = await openStore(ctx);
+  await prepareTopics(ctx);
   const api = await startApiRole(ctx, store);
   print(`API listening on http://${config.api.host}:${api.port}`);
   return [{ name: 'store', stop: () => store.close() }, api];
@@ -188,6 +194,7 @@ program
     const { config, log } = setup(cmd);
     const ctx = createContext(config, log);
     const store = await openStore(ctx);
+    await prepareTopics(ctx);
     const [row] = await store.query<{ n: number }>('SELECT count() AS n FROM schema_migrations FINAL');
     print(`schema up to date: ${row?.n ?? 0} migrations applied in database ${config.clickhouse.database}`);
     await store.close();
@@ -220,9 +227,10 @@ stack
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError) console.error(`tws: ${err.message}`);
-  else if (err instanceof TwsError || (err instanceof Error && err.name === 'StackError'))
+  // People get the message; the stack only when they ask for it (TWS_LOG_LEVEL=debug).
+  if (err instanceof ConfigError || err instanceof TwsError || (err instanceof Error && err.name === 'StackError')) {
     console.error(`tws: ${err.message}`);
-  else console.error('tws:', err);
+  } else console.error(`tws: ${errorMessage(err)}`);
+  if (['debug', 'trace'].includes(process.env.TWS_LOG_LEVEL ?? '') && err instanceof Error) console.error(err.stack);
   process.exit(1);
 }

@@ -44,41 +44,59 @@ export async function planReplay(
 
 const SNAPSHOT_TABLES = ['section_snapshots', 'zone_snapshots'] as const;
 
+export class ReplayRefusedError extends Error {}
+
+/** Kafka refuses to move a live group's offsets: check before deleting anything. */
+export async function assertGroupIdle(kafka: Kafka, group: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([group]);
+    const g = groups[0];
+    if (g && g.members.length > 0) {
+      throw new ReplayRefusedError(
+        `consumer group ${group} has ${g.members.length} running member(s) (state ${g.state}); stop the metrics consumers first (a killed one leaves after its session timeout)`,
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function prepareReplay(store: Store, kafka: Kafka, group: string, plan: ReplayPlan): Promise<void> {
-  const sync = { mutations_sync: '2' };
+  await assertGroupIdle(kafka, group);
+  // The mutations must be finished before the replay writes the same rows again.
+  const SYNC = ' SETTINGS mutations_sync = 2';
   for (const { partition, start } of plan.partitions) {
     const p = { p: partition, s: start.toString() };
     await store.command(
       `ALTER TABLE raw_listings DELETE WHERE snapshot_id IN
-         (SELECT snapshot_id FROM snapshots WHERE kafka_partition = {p:UInt32} AND kafka_offset >= {s:UInt64})`,
+         (SELECT snapshot_id FROM snapshots WHERE kafka_partition = {p:UInt32} AND kafka_offset >= {s:UInt64})${SYNC}`,
       p,
-      sync,
     );
     for (const t of [...SNAPSHOT_TABLES, 'snapshots']) {
       await store.command(
-        `ALTER TABLE ${t} DELETE WHERE kafka_partition = {p:UInt32} AND kafka_offset >= {s:UInt64}`,
+        `ALTER TABLE ${t} DELETE WHERE kafka_partition = {p:UInt32} AND kafka_offset >= {s:UInt64}${SYNC}`,
         p,
-        sync,
       );
     }
     await store.command(
-      `ALTER TABLE sink_offsets DELETE WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}`,
+      `ALTER TABLE sink_offsets DELETE WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}${SYNC}`,
       { g: group, t: plan.topic, p: partition },
-      sync,
     );
-    if (start > 0n) {
-      await store.insert('sink_offsets', [
-        {
-          consumer_group: group,
-          topic: plan.topic,
-          partition,
-          first_offset: '0',
-          last_offset: (start - 1n).toString(),
-          phase: 'after',
-          version: '1',
-        },
-      ]);
-    }
+    // Resume just before `start`, under a new epoch so the rewritten ranges get fresh dedup tokens.
+    await store.insert('sink_offsets', [
+      {
+        consumer_group: group,
+        topic: plan.topic,
+        partition,
+        first_offset: (start - 1n).toString(),
+        last_offset: (start - 1n).toString(),
+        phase: 'after',
+        version: '1',
+        epoch: Date.now(),
+      },
+    ]);
   }
   await rebuildRollups(store);
   const admin = kafka.admin();

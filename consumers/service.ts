@@ -39,6 +39,7 @@ export async function startConsumers(deps: {
     log,
     maxRangeRecords: config.consumer.batchMaxSnapshots,
     sessionTimeoutMs: config.consumer.sessionTimeoutMs,
+    maxRecordBytes: config.consumer.maxRecordBytes,
   };
   const handler = new SnapshotHandler({ config, store, producer, log, group: metricsGroup(config) });
   const metrics = new BatchRunner<ListingSnapshot>({

@@ -57,6 +57,7 @@ export const envSchema = z.object({
 
   TWS_CONSUMER_GROUP: z.string().min(1).default('tws-metrics'),
   TWS_BATCH_MAX_SNAPSHOTS: int(1, 100_000).default(500),
+  TWS_MAX_RECORD_BYTES: int(1024, 8 * 1024 * 1024).default(8 * 1024 * 1024),
   TWS_CONSUMER_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
   TWS_WINDOW_GRACE_SECONDS: int(0).default(300),
   TWS_RAW_LISTINGS: bool.default(true),
@@ -110,6 +111,7 @@ export interface Config {
     group: string;
     batchMaxSnapshots: number;
     sessionTimeoutMs: number;
+    maxRecordBytes: number;
     windowGraceSeconds: number;
     rawListings: boolean;
     outlierRatio: number;
@@ -181,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       group: e.TWS_CONSUMER_GROUP,
       batchMaxSnapshots: e.TWS_BATCH_MAX_SNAPSHOTS,
       sessionTimeoutMs: e.TWS_CONSUMER_SESSION_TIMEOUT_MS,
+      maxRecordBytes: e.TWS_MAX_RECORD_BYTES,
       windowGraceSeconds: e.TWS_WINDOW_GRACE_SECONDS,
       rawListings: e.TWS_RAW_LISTINGS,
       outlierRatio: e.TWS_OUTLIER_RATIO,

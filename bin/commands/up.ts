@@ -78,7 +78,7 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
         backfill(ctx, seeded.events, opts.backfillHours, config),
       );
     }
-    handles.push(await step(print, 'scraper worker', () => startWorkerRole(ctx)));
+    handles.push(await step(print, 'scraper worker', () => startWorkerRole(ctx, { simUrl: sim.url })));
     handles.push(
       await step(print, 'scheduler (first job now, then every ' + config.source.intervalSeconds + ' s)', () =>
         startSchedulerRole(ctx, store),

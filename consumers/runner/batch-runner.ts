@@ -83,6 +83,7 @@ interface PartitionState {
   /** A `before` range found in the ledger, to be rebuilt exactly. */
   replay?: { first: bigint; last: bigint };
   pending: KafkaMessage[];
+  epoch: number;
 }
 
 export type RunnerState = 'idle' | 'running' | 'backing-off' | 'stopping' | 'stopped';
@@ -94,6 +95,8 @@ export class BatchRunner<T> {
   private readonly partitions = new Map<string, PartitionState>();
   private idleTimer?: NodeJS.Timeout;
   private lastBatchAt = Date.now();
+  /** Ranges being written right now; the idle hook waits for none (a slow write is not idleness). */
+  private flushing = 0;
   /** Group joins so far (each one is a rebalance this member took part in). */
   joins = 0;
   readonly stats = { ranges: 0, records: 0, deadLettered: 0, skipped: 0, retries: 0 };
@@ -134,7 +137,7 @@ export class BatchRunner<T> {
       const tick = async () => {
         if (this.state !== 'running') return;
         // Idle = no fetch delivered records for a while, i.e. caught up: never during a replay.
-        if (Date.now() - this.lastBatchAt >= 5_000)
+        if (Date.now() - this.lastBatchAt >= 5_000 && this.flushing === 0)
           await this.o.handler.onIdle!().catch((err) =>
             this.o.log.warn({ err: errorMessage(err) }, `${this.o.name}: idle hook failed`),
           );
@@ -165,7 +168,7 @@ export class BatchRunner<T> {
       () => this.ledger.read(topic, partition),
       () => false,
     );
-    ps = { loaded: true, skipThrough: -1n, pending: [] };
+    ps = { loaded: true, skipThrough: -1n, pending: [], epoch: entry?.epoch ?? 0 };
     if (entry?.phase === 'after') ps.skipThrough = entry.last;
     if (entry?.phase === 'before') {
       ps.skipThrough = entry.first - 1n;
@@ -195,8 +198,11 @@ export class BatchRunner<T> {
         continue;
       }
       // A replayed range ends at its recorded last offset, even across fetches (or compaction gaps).
-      if (ps.replay && offset > ps.replay.last && ps.pending.length > 0)
-        await this.flush(topic, partition, ps, heartbeat, stale);
+      if (ps.replay && offset > ps.replay.last) {
+        if (ps.pending.length > 0) await this.flush(topic, partition, ps, heartbeat, stale);
+        // Nothing of the range survived (compaction, retention): it was never written, so move on.
+        else ps.replay = undefined;
+      }
       ps.pending.push(message);
       resolveOffset(message.offset);
       if (ps.replay ? offset >= ps.replay.last : ps.pending.length >= this.o.maxRangeRecords) {
@@ -208,6 +214,22 @@ export class BatchRunner<T> {
   }
 
   private async flush(
+    topic: string,
+    partition: number,
+    ps: PartitionState,
+    heartbeat: () => Promise<void>,
+    stale: () => boolean,
+  ): Promise<void> {
+    this.flushing++;
+    try {
+      await this.flushRange(topic, partition, ps, heartbeat, stale);
+    } finally {
+      this.flushing--;
+      this.lastBatchAt = Date.now();
+    }
+  }
+
+  private async flushRange(
     topic: string,
     partition: number,
     ps: PartitionState,
@@ -229,7 +251,7 @@ export class BatchRunner<T> {
     }
     if (stale()) return;
     const prepared = await this.o.handler.prepare(good, { topic, partition });
-    const token = `${this.o.group}:${topic}:${partition}:${first}-${last}`;
+    const token = `${this.o.group}:${topic}:${partition}:${first}-${last}${ps.epoch ? `@${ps.epoch}` : ''}`;
     const giveUp = () => stale();
     await this.withRetry(
       `dead-letter/side outputs ${token}`,
@@ -244,12 +266,12 @@ export class BatchRunner<T> {
     await this.withRetry(
       `write ${token}`,
       async () => {
-        await this.ledger.write(topic, partition, first, last, 'before');
+        await this.ledger.write(topic, partition, first, last, 'before', ps.epoch);
         for (const ins of prepared.inserts) {
           await this.o.store.insert(ins.table, ins.rows, { dedupToken: `${token}:${ins.table}` });
           rowsWritten.inc({ table: ins.table }, ins.rows.length);
         }
-        await this.ledger.write(topic, partition, first, last, 'after');
+        await this.ledger.write(topic, partition, first, last, 'after', ps.epoch);
       },
       giveUp,
       heartbeat,
@@ -279,7 +301,8 @@ export class BatchRunner<T> {
     heartbeat: () => Promise<void>,
     stale: () => boolean,
   ): Promise<SourceRecord<T>> {
-    const max = this.o.maxRecordBytes ?? 2 * 1024 * 1024;
+    // Same bound as the topics' max.message.bytes (lib/kafka/client.ts).
+    const max = this.o.maxRecordBytes ?? 8 * 1024 * 1024;
     if (m.value && m.value.length > max)
       throw new PoisonRecordError(`record of ${m.value.length} bytes exceeds the ${max}-byte limit`, 'oversized');
     // Registry outages are retried here; only the record's own faults come out as poison.

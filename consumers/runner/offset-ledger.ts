@@ -9,6 +9,8 @@ export interface LedgerEntry {
   first: bigint;
   last: bigint;
   phase: 'before' | 'after';
+  /** Bumped by a replay; part of every dedup token (see 0004_sink_epoch.sql). */
+  epoch: number;
 }
 
 export class OffsetLedger {
@@ -18,8 +20,13 @@ export class OffsetLedger {
   ) {}
 
   async read(topic: string, partition: number): Promise<LedgerEntry | null> {
-    const rows = await this.store.query<{ first_offset: number | string; last_offset: number | string; phase: string }>(
-      `SELECT first_offset, last_offset, phase FROM sink_offsets FINAL
+    const rows = await this.store.query<{
+      first_offset: number | string;
+      last_offset: number | string;
+      phase: string;
+      epoch: number;
+    }>(
+      `SELECT first_offset, last_offset, phase, epoch FROM sink_offsets FINAL
        WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}`,
       { g: this.group, t: topic, p: partition },
     );
@@ -29,10 +36,18 @@ export class OffsetLedger {
       first: BigInt(toNumber(r.first_offset)),
       last: BigInt(toNumber(r.last_offset)),
       phase: r.phase === 'after' ? 'after' : 'before',
+      epoch: toNumber(r.epoch),
     };
   }
 
-  write(topic: string, partition: number, first: bigint, last: bigint, phase: LedgerEntry['phase']): Promise<void> {
+  write(
+    topic: string,
+    partition: number,
+    first: bigint,
+    last: bigint,
+    phase: LedgerEntry['phase'],
+    epoch = 0,
+  ): Promise<void> {
     // Replacing by version: a later range, or the `after` of the same range, always wins.
     const version = (last + 1n) * 2n + (phase === 'after' ? 1n : 0n);
     return this.store.insert('sink_offsets', [
@@ -44,6 +59,7 @@ export class OffsetLedger {
         last_offset: last.toString(),
         phase,
         version: version.toString(),
+        epoch,
       },
     ]);
   }

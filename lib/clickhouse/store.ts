@@ -60,15 +60,18 @@ export function translateError(err: unknown, what: string): Error {
   const e = err as { code?: string | number; type?: string; message?: string; cause?: { code?: string } };
   const code = e?.code === undefined ? undefined : String(e.code);
   const msg = e?.message ?? String(err);
+  // A ClickHouse error code decides first: its message may say "timeout" for other reasons.
+  if (code !== undefined && /^\d+$/.test(code)) {
+    if (RETRIABLE_CODES.has(code)) return new StoreUnavailableError(`ClickHouse busy during ${what}: ${msg}`, err);
+    return new StoreQueryError(`ClickHouse rejected ${what}: ${msg}`, code, e?.type, err);
+  }
   if (
     (code && NETWORK_CODES.has(code)) ||
     (e?.cause?.code && NETWORK_CODES.has(e.cause.code)) ||
-    /timeout|socket hang up|ECONNREFUSED/i.test(msg)
+    /timeout|socket hang up|ECONNREFUSED|fetch failed/i.test(msg)
   ) {
     return new StoreUnavailableError(`ClickHouse unreachable during ${what}: ${msg}`, err);
   }
-  if (code && RETRIABLE_CODES.has(code))
-    return new StoreUnavailableError(`ClickHouse busy during ${what}: ${msg}`, err);
   return new StoreQueryError(`ClickHouse rejected ${what}: ${msg}`, code, e?.type, err);
 }
 
@@ -106,14 +109,43 @@ async function openEmbedded(path: string): Promise<() => ClickHouseClient> {
     const configFile = join(path, 'tws-storage.xml');
     writeFileSync(configFile, embeddedStorageConfig(path));
     // createChdbConnection ignores connectionArgs, so a Session at the same path loads the config first.
-    const session = new Session(path, { connectionArgs: [`--config-file=${configFile}`] } as never);
+    let session: unknown;
+    try {
+      session = new Session(path, { connectionArgs: [`--config-file=${configFile}`] } as never);
+    } catch (err) {
+      const inUse = /lock|already running/i.test(
+        String((err as Error)?.message ?? err) + String((err as Error)?.cause ?? ''),
+      );
+      throw new StoreUnavailableError(
+        inUse
+          ? `the embedded ClickHouse at ${path} is in use by another process: embedded mode allows one process per data directory (stop the other tws process, or use a ClickHouse server via CLICKHOUSE_URL)`
+          : `cannot open the embedded ClickHouse at ${path}: ${(err as Error)?.message ?? err}`,
+        err,
+      );
+    }
     embeddedEngine = { path, session: session as never };
   } else if (embeddedEngine.path !== path) {
     throw new StoreQueryError(
       `chDB is already open at ${embeddedEngine.path} in this process; one data path per process`,
     );
   }
-  return () => createClient({ connection: createChdbConnection({ path }) } as never);
+  return () => {
+    try {
+      return createClient({ connection: createChdbConnection({ path }) } as never);
+    } catch (err) {
+      throw openError(path, err);
+    }
+  };
+}
+
+function openError(path: string, err: unknown): StoreUnavailableError {
+  const text = `${(err as Error)?.message ?? err} ${String((err as Error)?.cause ?? '')}`;
+  return new StoreUnavailableError(
+    /lock|already running/i.test(text)
+      ? `the embedded ClickHouse at ${path} is in use by another process: embedded mode allows one process per data directory (stop the other tws process, or use a ClickHouse server via CLICKHOUSE_URL)`
+      : `cannot open the embedded ClickHouse at ${path}: ${(err as Error)?.message ?? err}`,
+    err,
+  );
 }
 
 export async function createStore(cfg: Config['clickhouse']): Promise<Store> {

@@ -3,6 +3,7 @@
 import {
   CompressionTypes,
   Kafka,
+  Partitioners,
   logLevel,
   type Admin,
   type Consumer,
@@ -27,6 +28,9 @@ const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+// Known, deliberate choices that kafkajs warns about on every start (see createProducer).
+const QUIET = ['Limiting retries for the idempotent producer', 'switched default partitioner'];
+
 export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.clientId): Kafka {
   return new Kafka({
     clientId,
@@ -39,15 +43,22 @@ export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.cl
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
+        if (QUIET.some((q) => message.includes(q))) return;
         log[levelName[level] ?? 'info']({ kafka: rest }, `kafkajs: ${message}`);
       },
   });
 }
 
-/** Idempotent (no duplicates from its own retries), acks=all, gzip-compressed batches. */
+/**
+ * Idempotent (no duplicates from its own retries), acks=all, gzip-compressed batches, and the
+ * murmur2 partitioner that Java clients use, so keys land where other producers put them.
+ * Retries are bounded (kafkajs would like them unbounded for idempotence): a caller such as the
+ * API must get an error to answer 503 with, and consumers dedupe by snapshot id anyway.
+ */
 export function createProducer(kafka: Kafka, opts: { transactionalId?: string } = {}): Producer {
   return kafka.producer({
     idempotent: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     ...(opts.transactionalId ? { transactionalId: opts.transactionalId } : {}),

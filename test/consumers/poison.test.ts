@@ -9,7 +9,7 @@ import { testConfig, uniqueId } from '../helpers/env.ts';
 import { count, produceSnapshots, setUpPipeline, waitFor } from '../support/pipeline.ts';
 import { knownStream } from '../support/stream.ts';
 
-const config = testConfig();
+const config = testConfig({ TWS_MAX_RECORD_BYTES: String(1024 * 1024) });
 let env: Awaited<ReturnType<typeof setUpPipeline>>;
 let consumers: ConsumerService;
 const good = knownStream({ events: 1, hours: 2, scrapesPerHour: 2, seed: 3 }).filter(
