@@ -58,13 +58,16 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Runs handles until SIGINT/SIGTERM, then stops them in order, bounded in time. */
 function runUntilSignal(stop: () => Promise<void>, log: ReturnType<typeof createLogger>): void {
-  let stopping = false;
+  let stoppingSince = 0;
   const onSignal = (sig: string) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // Ctrl-C under `npm start` arrives twice (the terminal signals the whole group and npm
+      // forwards it again): only a second press, a moment later, forces the exit.
+      if (Date.now() - stoppingSince < 2_000) return;
       print('forced exit');
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     print(`\n${sig}: stopping…`);
     const force = setTimeout(() => {
       log.error('shutdown took longer than 30 s; exiting');
