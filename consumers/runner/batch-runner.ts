@@ -84,6 +84,8 @@ interface PartitionState {
   replay?: { first: bigint; last: bigint };
   pending: KafkaMessage[];
   epoch: number;
+  /** Whether the fetch position was checked against the ledger since the last (re)load. */
+  positioned: boolean;
 }
 
 export type RunnerState = 'idle' | 'running' | 'backing-off' | 'stopping' | 'stopped';
@@ -168,7 +170,7 @@ export class BatchRunner<T> {
       () => this.ledger.read(topic, partition),
       () => false,
     );
-    ps = { loaded: true, skipThrough: -1n, pending: [], epoch: entry?.epoch ?? 0 };
+    ps = { loaded: true, skipThrough: -1n, pending: [], epoch: entry?.epoch ?? 0, positioned: false };
     if (entry?.phase === 'after') ps.skipThrough = entry.last;
     if (entry?.phase === 'before') {
       ps.skipThrough = entry.first - 1n;
@@ -188,6 +190,23 @@ export class BatchRunner<T> {
     if (batch.messages.length > 0) this.lastBatchAt = Date.now();
     const ps = await this.partitionState(topic, partition);
     const stale = () => !isRunning() || isStale() || this.state === 'stopping';
+    // The ledger, not the fetch position, says where this partition resumes. kafkajs continues
+    // after the offsets it was told were resolved, which may lie past records we abandoned (a
+    // stale batch) or never wrote: seek back once per (re)load, and only then trust a gap.
+    const expected = ps.replay?.first ?? ps.skipThrough + 1n;
+    const firstOffset = batch.messages[0] ? BigInt(batch.messages[0].offset) : undefined;
+    if (!ps.positioned && firstOffset !== undefined && firstOffset > expected && expected >= 0n) {
+      ps.positioned = true;
+      this.consumer!.seek({ topic, partition, offset: expected.toString() });
+      return;
+    }
+    if (firstOffset !== undefined && !ps.positioned) ps.positioned = true;
+    else if (firstOffset !== undefined && firstOffset > expected && ps.pending.length === 0 && ps.skipThrough >= 0n) {
+      this.o.log.warn(
+        { topic, partition, expected: String(expected), got: String(firstOffset) },
+        `${this.o.name}: offset gap (records removed by retention or compaction)`,
+      );
+    }
     for (const message of batch.messages) {
       if (stale()) return;
       const offset = BigInt(message.offset);

@@ -16,6 +16,7 @@ import {
 } from 'kafkajs';
 import type { Config } from '../config.ts';
 import { BrokerUnavailableError } from '../errors.ts';
+import { retry } from '../retry.ts';
 import type { Logger } from '../logger.ts';
 import { TOPICS, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
 
@@ -83,6 +84,16 @@ export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<Con
 
 /** Creates the project's topics if missing, with explicit partitions, retention and compaction. */
 export async function ensureTopics(kafka: Kafka, cfg: Config['kafka'], only?: TopicKey[]): Promise<string[]> {
+  // Metadata settles a moment after a topic is created elsewhere: retry the transient answers.
+  return retry(() => createMissingTopics(kafka, cfg, only), {
+    attempts: 5,
+    initialDelayMs: 300,
+    maxDelayMs: 3_000,
+    jitter: 0.5,
+  });
+}
+
+async function createMissingTopics(kafka: Kafka, cfg: Config['kafka'], only?: TopicKey[]): Promise<string[]> {
   const names = topicNames(cfg.topicPrefix);
   const admin = kafka.admin();
   try {

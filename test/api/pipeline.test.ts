@@ -46,7 +46,7 @@ beforeAll(async () => {
   consumers = await startConsumers({ config, store: env.store, kafka: env.kafka, log: silentLogger, only: 'metrics' });
   await waitFor(
     'all snapshots',
-    async () => (await count(env.store, 'SELECT count() AS n FROM snapshots')) >= distinct,
+    async () => (await count(env.store, 'SELECT uniqExact(snapshot_id) AS n FROM zone_snapshots')) >= distinct,
     90_000,
   );
   app = createApp({ store: env.store, config: config.api, catalog });

@@ -17,6 +17,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     KAFKA_BROKERS: brokers,
     SCHEMA_REGISTRY_URL: registryUrl,
     TWS_TOPIC_PREFIX: uniqueId('test-'),
+    // A group of its own: groups span topics, so a shared one would rebalance across test files.
+    TWS_CONSUMER_GROUP: uniqueId('test-group-'),
     TWS_DATA_DIR: dir,
     TWS_CHDB_PATH: join(dir, 'chdb'),
     TWS_TOPIC_PARTITIONS: '3',

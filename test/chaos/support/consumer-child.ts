@@ -1,0 +1,117 @@
+// A consumer process for the chaos scenarios, started by ConsumerChild (children.ts) with an IPC
+// channel. It runs the real consumers (consumers/service.ts) from the environment's config and
+// reports its progress to the parent every 250 ms. Settings beyond the config:
+//   TWS_CHAOS_STORE=local|remote   own embedded chDB (default), or the parent's store over IPC
+//   TWS_CHAOS_ONLY=metrics|ops|all which consumers to run (default metrics)
+//   TWS_CHAOS_FAULT_AFTER=N        once N snapshots are written, ClickHouse rejects writes
+//   TWS_CHAOS_FAULT_MS=ms          ... for this long (store.faults, the store's own fault switch)
+//   TWS_CHAOS_LOG=file             pino log (info) to this file; silent otherwise
+// Commands from the parent: { cmd: 'dump' } answers { type: 'dump', data }, { cmd: 'query', sql,
+// params } answers { type: 'query', data } (one at a time), { cmd: 'stop' } stops
+// the consumers as on SIGTERM, closes the store and exits 0.
+import { createStore, type Store } from '../../../lib/clickhouse/store.ts';
+import { migrate } from '../../../lib/clickhouse/migrate.ts';
+import { loadConfig } from '../../../lib/config.ts';
+import { createKafka } from '../../../lib/kafka/client.ts';
+import { createLogger, silentLogger } from '../../../lib/logger.ts';
+import { startConsumers } from '../../../consumers/service.ts';
+import { pino } from 'pino';
+import { RemoteStore } from './ipc-store.ts';
+import { dumpTables } from './verify.ts';
+
+export interface ChildStatus {
+  type: 'status';
+  joins: number;
+  ranges: number;
+  records: number;
+  deadLettered: number;
+  skipped: number;
+  retries: number;
+  duplicates: number;
+  state: string;
+  opsRecords: number;
+  opsState: string;
+  fault: { startedAt: number; endsAt: number } | null;
+  rssMb: number;
+}
+
+const logFile = (path: string) => pino.destination({ dest: path, sync: true }) as unknown as NodeJS.WritableStream;
+
+const send = (msg: unknown) => {
+  if (process.connected) process.send!(msg);
+};
+
+const config = loadConfig();
+const log = process.env.TWS_CHAOS_LOG
+  ? createLogger({ level: 'info', name: 'chaos-child', destination: logFile(process.env.TWS_CHAOS_LOG) })
+  : silentLogger;
+const remote = process.env.TWS_CHAOS_STORE === 'remote';
+const store: Store = remote ? new RemoteStore(config.clickhouse.database) : await createStore(config.clickhouse);
+if (!remote) await migrate(store);
+const only = (process.env.TWS_CHAOS_ONLY ?? 'metrics') as 'metrics' | 'ops' | 'all';
+const kafka = createKafka(config.kafka, log.child({ component: 'kafka' }));
+const svc = await startConsumers({ config, store, kafka, log, only: only === 'all' ? undefined : only });
+
+const faultAfter = process.env.TWS_CHAOS_FAULT_AFTER ? Number(process.env.TWS_CHAOS_FAULT_AFTER) : undefined;
+const faultMs = Number(process.env.TWS_CHAOS_FAULT_MS ?? 30_000);
+let fault: ChildStatus['fault'] = null;
+
+function status(): ChildStatus {
+  const m = svc.metrics;
+  return {
+    type: 'status',
+    joins: only === 'ops' ? svc.ops.joins : m.joins,
+    ranges: m.stats.ranges,
+    records: m.stats.records,
+    deadLettered: m.stats.deadLettered + svc.ops.stats.deadLettered,
+    skipped: m.stats.skipped,
+    retries: m.stats.retries,
+    duplicates: svc.handler.stats.duplicates,
+    state: m.state,
+    opsRecords: svc.ops.stats.records,
+    opsState: svc.ops.state,
+    fault,
+    rssMb: process.memoryUsage().rss / 2 ** 20,
+  };
+}
+
+// Checked often: the fault must start right after the N-th record, not up to a tick later.
+const faultTimer =
+  faultAfter === undefined
+    ? undefined
+    : setInterval(() => {
+        if (fault || svc.metrics.stats.records < faultAfter) return;
+        store.faults.fail(['write'], faultMs);
+        fault = { startedAt: Date.now(), endsAt: Date.now() + faultMs };
+        log.warn({ faultMs }, 'chaos: ClickHouse writes rejected from now on');
+        send(status());
+        clearInterval(faultTimer);
+      }, 5);
+const statusTimer = setInterval(() => send(status()), 250);
+send(status());
+
+process.on('message', (raw: unknown) => {
+  const m = raw as { cmd?: string; sql?: string; params?: Record<string, unknown> };
+  if (m?.cmd === 'query') {
+    store.query(m.sql!, m.params).then(
+      (data) => send({ type: 'query', data }),
+      (err: unknown) => send({ type: 'query', error: String(err) }),
+    );
+  } else if (m?.cmd === 'dump') {
+    dumpTables(store).then(
+      (data) => send({ type: 'dump', data }),
+      (err: unknown) => send({ type: 'dump', error: String(err) }),
+    );
+  } else if (m?.cmd === 'stop') {
+    void (async () => {
+      clearInterval(statusTimer);
+      if (faultTimer) clearInterval(faultTimer);
+      await svc.stop(10_000);
+      send(status());
+      await store.close();
+      send({ type: 'stopped' });
+      process.exit(0);
+    })();
+  }
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,53 @@
+// The two profiles of the chaos suite. `full` (the default of `npm run test:chaos`) runs every
+// scenario at the size the issue asks for; `short` (TWS_CHAOS_PROFILE=short, what CI runs) keeps
+// every scenario and every check but shortens the outages, the soak and the number of kills, so
+// that the whole suite fits in 8 minutes on a 2-core machine.
+
+export type ProfileName = 'short' | 'full';
+
+export interface Profile {
+  name: ProfileName;
+  brokerRestart: {
+    /** Snapshots per second produced while the broker goes down and comes back. */
+    perSecond: number;
+    /** Production before the broker is stopped, and after it is back. */
+    beforeMs: number;
+    afterMs: number;
+    /** One restart per entry: how long the broker stays down (between stopped and started again). */
+    downMs: number[];
+  };
+  killLoop: { kills: number; perSecond: number; maxKillDelayMs: number };
+  storeOutage: { outageMs: number; snapshots: number };
+  sourceOutage: { phaseMs: number };
+  soak: { durationMs: number; events: number; intervalSeconds: number };
+  fuzz: { runsPerTopic: number; parserRuns: number; apiRuns: number };
+}
+
+const PROFILES: Record<ProfileName, Profile> = {
+  full: {
+    name: 'full',
+    brokerRestart: { perSecond: 30, beforeMs: 8_000, afterMs: 10_000, downMs: [5_000, 30_000] },
+    killLoop: { kills: 20, perSecond: 15, maxKillDelayMs: 4_000 },
+    storeOutage: { outageMs: 30_000, snapshots: 900 },
+    sourceOutage: { phaseMs: 60_000 },
+    soak: { durationMs: 600_000, events: 20, intervalSeconds: 1 },
+    fuzz: { runsPerTopic: 12, parserRuns: 3_000, apiRuns: 150 },
+  },
+  short: {
+    name: 'short',
+    brokerRestart: { perSecond: 30, beforeMs: 4_000, afterMs: 4_000, downMs: [5_000] },
+    killLoop: { kills: 6, perSecond: 15, maxKillDelayMs: 3_000 },
+    storeOutage: { outageMs: 5_000, snapshots: 400 },
+    sourceOutage: { phaseMs: 7_000 },
+    soak: { durationMs: 60_000, events: 20, intervalSeconds: 1 },
+    fuzz: { runsPerTopic: 4, parserRuns: 800, apiRuns: 40 },
+  },
+};
+
+export function profileName(env: NodeJS.ProcessEnv = process.env): ProfileName {
+  const raw = env.TWS_CHAOS_PROFILE ?? 'full';
+  if (raw !== 'short' && raw !== 'full') throw new Error(`TWS_CHAOS_PROFILE must be "short" or "full", got "${raw}"`);
+  return raw;
+}
+
+export const profile: Profile = PROFILES[profileName()];
