@@ -82,7 +82,13 @@ beforeAll(async () => {
     version: i + 1,
     last_scraped_at: null,
   }));
-  worker = new ScrapeWorker({ kafka, config, producer: await producer(), sources: buildSources(config), log: silentLogger });
+  worker = new ScrapeWorker({
+    kafka,
+    config,
+    producer: await producer(),
+    sources: buildSources(config),
+    log: silentLogger,
+  });
   await worker.start();
   await worker.joined;
   scheduler = new Scheduler({
@@ -141,7 +147,12 @@ describe('source outage', () => {
       .slice(0, EVENTS / 2)
       .map((p) => p.productionId);
     const phases: Phase[] = [];
-    const outage = async (name: string, expectStatus: ScrapeJob['status'], begin: () => Promise<void>, end: () => Promise<void>) => {
+    const outage = async (
+      name: string,
+      expectStatus: ScrapeJob['status'],
+      begin: () => Promise<void>,
+      end: () => Promise<void>,
+    ) => {
       const phase: Phase = { name, start: Date.now(), end: 0, expect: expectStatus };
       await begin();
       phase.start = Date.now();

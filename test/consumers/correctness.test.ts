@@ -7,6 +7,7 @@ import { testConfig } from '../helpers/env.ts';
 import { count, produceSnapshots, setUpPipeline, waitFor } from '../support/pipeline.ts';
 import { recomputeRollups, type ExpectedRollup } from '../support/recompute.ts';
 import { knownStream } from '../support/stream.ts';
+import { readTopic } from '../support/read-topic.ts';
 
 const config = testConfig({ TWS_WINDOW_GRACE_SECONDS: '600' });
 const stream = knownStream();
@@ -90,6 +91,60 @@ describe('metrics consumer correctness', () => {
       'SELECT count() AS n FROM section_snapshots WHERE total_listings = 0 AND available = false AND lowest_price_cents IS NULL',
     );
     expect(Number(empty!.n)).toBeGreaterThan(0);
+  });
+
+  it('publishes zone metrics for every (snapshot, zone) to the zone-metrics topic', async () => {
+    const zones = await count(env.store, 'SELECT count() AS n FROM zone_snapshots');
+    const records = await readTopic<{ snapshot_id: string; zone: string; total_tickets: number }>(
+      env.kafka,
+      env.producer.topics.zoneMetrics,
+      config.registry.url,
+      { min: zones },
+    );
+    const keys = new Set(records.map((r) => `${r.snapshot_id}|${r.zone}`));
+    expect(keys.size).toBe(zones);
+  });
+
+  it('emits each closed window to the rollups topic with the recomputed values', async () => {
+    type Emitted = {
+      granularity: string;
+      event_id: string;
+      zone: string;
+      window_start: number;
+      revision: number;
+      min_price_cents: number | null;
+      tickets_last: number;
+      tickets_peak: number;
+      scrapes: number;
+      close_price_cents: number | null;
+    };
+    const records = await readTopic<Emitted>(env.kafka, env.producer.topics.rollups, config.registry.url, {
+      min: 1,
+      quietMs: 3_000,
+    });
+    const latest = new Map<string, Emitted>();
+    for (const r of records) {
+      const k = `${r.granularity}|${r.event_id}|${r.zone}|${r.window_start}`;
+      if ((latest.get(k)?.revision ?? -1) < r.revision) latest.set(k, r);
+    }
+    const expectedHourly = recomputeRollups(stream, 3_600_000);
+    // Every hour but the last one of each event has closed (grace 10 min, scrapes every ~20 min).
+    const hourlyEmitted = [...latest.values()].filter((r) => r.granularity === 'hourly');
+    expect(hourlyEmitted.length).toBeGreaterThanOrEqual(expectedHourly.length - 3 * 3);
+    for (const r of hourlyEmitted) {
+      const e = expectedHourly.find(
+        (x) => x.event_id === r.event_id && x.zone === r.zone && x.start === r.window_start,
+      );
+      expect(e, `${r.event_id}/${r.zone}/${new Date(r.window_start).toISOString()}`).toBeDefined();
+      expect([r.min_price_cents, r.close_price_cents, r.tickets_last, r.tickets_peak, r.scrapes]).toEqual([
+        e!.min_price_cents,
+        e!.close_price_cents,
+        e!.tickets_last,
+        e!.tickets_peak,
+        e!.scrapes,
+      ]);
+    }
+    expect([...latest.values()].some((r) => r.granularity === 'daily')).toBe(true);
   });
 
   it('a redelivery of everything (offsets reset to 0) changes nothing', async () => {
