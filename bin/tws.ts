@@ -12,6 +12,7 @@ import { queryCommand } from './commands/query.ts';
 import { replayCommand } from './commands/replay.ts';
 import { scrapeOnce } from './commands/scrape.ts';
 import { mergedEnv } from './env.ts';
+import { startOpsServer } from './ops-server.ts';
 import {
   createContext,
   openStore,
@@ -132,6 +133,11 @@ function role(
     .action(async (_opts, cmd: Command) => {
       const { config, log } = setup(cmd);
       const handles = await start(config, log);
+      if (config.metricsPort !== undefined) {
+        const ops = await startOpsServer(config.metricsPort);
+        handles.push(ops);
+        print(`metrics on http://0.0.0.0:${ops.port}/metrics`);
+      }
       print(`${name} running (Ctrl-C to stop)`);
       runUntilSignal(() => stopAll(handles, log), log);
     });
@@ -163,6 +169,7 @@ program
       { name: 'store', stop: () => store.close() },
       await startConsumerRole(ctx, store, opts.only),
     ];
+    if (config.metricsPort !== undefined) handles.push(await startOpsServer(config.metricsPort));
     runUntilSignal(() => stopAll(handles, log), log);
   });
 

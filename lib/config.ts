@@ -67,6 +67,7 @@ export const envSchema = z.object({
   TWS_RAW_LISTINGS_TTL_DAYS: int(1).default(30),
   TWS_ROLLUP_TTL_DAYS: int(730).default(730),
 
+  TWS_METRICS_PORT: int(0, 65535).optional(),
   TWS_API_HOST: z.string().default('127.0.0.1'),
   TWS_API_PORT: int(0, 65535).default(8080),
   TWS_API_KEYS: list.default([]),
@@ -118,6 +119,8 @@ export interface Config {
     excludeOutliers: boolean;
   };
   retention: { archiveAfterDays: number; rawListingsDays: number; rollupDays: number };
+  /** /metrics and /healthz for the roles without an API (scheduler, worker, consumers). */
+  metricsPort: number | undefined;
   api: {
     host: string;
     port: number;
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       outlierRatio: e.TWS_OUTLIER_RATIO,
       excludeOutliers: e.TWS_EXCLUDE_OUTLIERS,
     },
+    metricsPort: e.TWS_METRICS_PORT,
     retention: {
       archiveAfterDays: e.TWS_ARCHIVE_AFTER_DAYS,
       rawListingsDays: e.TWS_RAW_LISTINGS_TTL_DAYS,

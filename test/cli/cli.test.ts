@@ -167,12 +167,15 @@ describe('tws subcommands (sequential: they share one chDB data directory)', () 
   });
 
   it('worker and scheduler run as separate processes and stop on SIGTERM', async () => {
-    const w = twsLongRunning(['worker'], env);
+    const w = twsLongRunning(['worker', '--set', 'TWS_METRICS_PORT=0'], env);
     const s = twsLongRunning(['scheduler'], env);
     try {
+      const [, metricsUrl] = await w.waitFor(/metrics on (http:\/\/\S+)/);
       await w.waitFor(/running/);
       await s.waitFor(/running/);
       await new Promise((r) => setTimeout(r, 5_000));
+      const metrics = await (await fetch(metricsUrl!.replace('0.0.0.0', '127.0.0.1'))).text();
+      expect(metrics).toMatch(/tws_scrape_outcomes_total\{status="ok"/);
     } finally {
       expect(await s.stop(), s.output()).toBe(0);
       expect(await w.stop(), w.output()).toBe(0);

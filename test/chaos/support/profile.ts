@@ -38,7 +38,7 @@ const PROFILES: Record<ProfileName, Profile> = {
     brokerRestart: { perSecond: 30, beforeMs: 4_000, afterMs: 4_000, downMs: [5_000] },
     killLoop: { kills: 6, perSecond: 15, maxKillDelayMs: 3_000 },
     storeOutage: { outageMs: 5_000, snapshots: 400 },
-    sourceOutage: { phaseMs: 7_000 },
+    sourceOutage: { phaseMs: 8_000 },
     soak: { durationMs: 60_000, events: 20, intervalSeconds: 1 },
     fuzz: { runsPerTopic: 4, parserRuns: 800, apiRuns: 40 },
   },
