@@ -41,6 +41,7 @@ export function stackSettings(env = process.env) {
     kafkaPort: port('TWS_KAFKA_PORT', 9092),
     controllerPort: port('TWS_KAFKA_CONTROLLER_PORT', 9093),
     registryPort: port('TWS_REGISTRY_PORT', 8081),
+    registryManagementPort: port('TWS_REGISTRY_MANAGEMENT_PORT', port('TWS_REGISTRY_PORT', 8081) + 1),
     kafkaHeap: env.TWS_KAFKA_HEAP ?? '512m',
     registryHeap: env.TWS_REGISTRY_HEAP ?? '384m',
     startTimeoutMs: Number(env.TWS_STACK_TIMEOUT_MS ?? 120_000),
@@ -375,6 +376,10 @@ const services = {
           `-Xmx${s.registryHeap}`,
           `-Dquarkus.http.port=${s.registryPort}`,
           '-Dquarkus.http.host=127.0.0.1',
+          // Quarkus also opens a management port (9000 by default, fixed at build time as enabled):
+          // move it next to the registry's, so that two stacks (CI beside a developer's) can coexist.
+          `-Dquarkus.management.port=${s.registryManagementPort}`,
+          '-Dquarkus.management.host=127.0.0.1',
           // File-backed H2 so that schema ids survive a restart, as the records that carry them do.
           `-Dapicurio.datasource.url=jdbc:h2:file:${db}`,
           '-Dquarkus.log.level=WARN',
@@ -393,6 +398,17 @@ export async function stackUp({ log = console.log, env = process.env } = {}) {
   const s = stackSettings(env);
   mkdirSync(s.stateDir, { recursive: true });
   const started = [];
+  try {
+    await startServices(s, log, started);
+  } catch (err) {
+    // Leave nothing half-started behind: stop what this call started, then report.
+    for (const name of [...started].reverse()) await stopProcess(s, name).catch(() => {});
+    throw err;
+  }
+  return started;
+}
+
+async function startServices(s, log, started) {
   for (const [name, svc] of Object.entries(services)) {
     const pid = readPid(s, name);
     if (pid !== undefined && (await svc.healthy(s))) {
@@ -417,11 +433,10 @@ export async function stackUp({ log = console.log, env = process.env } = {}) {
     const t0 = Date.now();
     log(`${name}: starting on 127.0.0.1:${svc.port(s)}…`);
     const newPid = await svc.start(s, log);
+    started.push(name);
     await waitFor(s, name, newPid, () => svc.healthy(s));
     log(`${name}: healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${newPid})`);
-    started.push(name);
   }
-  return started;
 }
 
 /** Stops the named services (default: all), registry first. Idempotent. */
