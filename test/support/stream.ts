@@ -1,17 +1,10 @@
 // A known, reproducible stream of raw snapshots for consumer tests: several scrapes per hour,
 // out-of-order scrapes, empty sections, bad prices, zones without listings and one fat-finger.
 import type { Listing, ListingSnapshot, Zone } from '../../lib/model.ts';
+import { mulberry32 } from '../../producers/sources/simulated/prng.ts';
 
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG, re-exported for tests that need reproducible noise. */
+export const prng = mulberry32;
 
 export interface StreamOptions {
   seed?: number;
