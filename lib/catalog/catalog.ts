@@ -29,7 +29,11 @@ SELECT e.event_id AS event_id, e.source AS source, e.source_event_id AS source_e
        toUnixTimestamp64Milli(e.updated_at) AS updated_at, e.version AS version,
        if(s.n = 0, NULL, toUnixTimestamp64Milli(s.last_scraped_at)) AS last_scraped_at
 FROM (SELECT * FROM events FINAL WHERE {where:String} = '' OR event_id = {where:String}) AS e
-LEFT JOIN (SELECT event_id, max(scraped_at) AS last_scraped_at, count() AS n FROM snapshots GROUP BY event_id) AS s
+LEFT JOIN (
+  SELECT event_id, max(scraped_at) AS last_scraped_at, count() AS n FROM snapshots
+  WHERE {where:String} = '' OR event_id = {where:String}
+  GROUP BY event_id
+) AS s
   ON s.event_id = e.event_id`;
 
 /** Row shape → model: ClickHouse gives 64-bit numbers and Bool as JSON values already. */
