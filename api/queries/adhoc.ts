@@ -71,7 +71,7 @@ export async function runAdhocSql(store: Store, sql: string, limits: ApiConfig['
   const settings = adhocSettings(limits);
   let canonical: string;
   try {
-    const rows = await store.query<{ f: string }>(
+    const rows = await store.sandboxQuery<{ f: string }>(
       'SELECT formatQuerySingleLine({q:String}) AS f',
       { q: sql },
       settings,
@@ -83,7 +83,7 @@ export async function runAdhocSql(store: Store, sql: string, limits: ApiConfig['
   checkCanonicalSql(canonical);
   let rows: Record<string, unknown>[];
   try {
-    rows = await store.query<Record<string, unknown>>(canonical, undefined, settings);
+    rows = await store.sandboxQuery<Record<string, unknown>>(canonical, undefined, settings);
   } catch (err) {
     throw classifyAdhocError(err);
   }

@@ -20,6 +20,11 @@ export interface Store {
   readonly database: string;
   /** Typed rows of a SELECT, on the read connection; parameters are always bound. */
   query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]>;
+  /**
+   * Untrusted read-only SQL (analysts) with restrictive settings, on a connection of its own: chDB
+   * keeps settings on the connection's session, and readonly=1 can never be lifted again there.
+   */
+  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]>;
   /** DDL or other statements without a result, on the write connection. */
   command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void>;
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
@@ -177,12 +182,15 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
   }
   const writer = cfg.mode === 'embedded' ? bootstrap : makeClient();
   const reader = makeClient();
+  // Over HTTP, settings are per request, so the reader can serve sandboxed queries too.
+  const sandbox = cfg.mode === 'embedded' ? makeClient() : reader;
   if (cfg.mode === 'embedded') {
     // chDB connections ignore the `database` option; USE sticks to the connection.
     await writer.command({ query: `USE ${database}` });
     await reader.command({ query: `USE ${database}` });
+    await sandbox.command({ query: `USE ${database}` });
   }
-  return new ClickHouseStore(cfg.mode, database, writer, reader);
+  return new ClickHouseStore(cfg.mode, database, writer, reader, sandbox);
 }
 
 class ClickHouseStore implements Store {
@@ -192,7 +200,23 @@ class ClickHouseStore implements Store {
     readonly database: string,
     private readonly writer: ClickHouseClient,
     private readonly reader: ClickHouseClient,
+    private readonly sandbox: ClickHouseClient,
   ) {}
+
+  async sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
+    this.faults.check('read');
+    try {
+      const rs = await this.sandbox.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0, ...settings },
+      });
+      return await rs.json<T>();
+    } catch (err) {
+      throw translateError(err, 'query');
+    }
+  }
 
   async query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]> {
     this.faults.check('read');
@@ -222,13 +246,15 @@ class ClickHouseStore implements Store {
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     this.faults.check('write');
-    const settings: ClickHouseSettings = { date_time_input_format: 'best_effort' };
-    if (opts.dedupToken) {
-      settings.insert_deduplication_token = opts.dedupToken;
-      settings.insert_deduplicate = 1;
-      // Rollups are materialized views of the snapshot tables: drop the re-sent block there too.
-      settings.deduplicate_blocks_in_dependent_materialized_views = 1;
-    }
+    // Every insert states its token, empty when it has none: chDB keeps settings on the session,
+    // so an insert that said nothing would reuse the previous insert's token and be dropped.
+    const settings: ClickHouseSettings = {
+      date_time_input_format: 'best_effort',
+      insert_deduplicate: 1,
+      insert_deduplication_token: opts.dedupToken ?? '',
+      // Rollups are materialized views of the snapshot tables: drop a re-sent block there too.
+      deduplicate_blocks_in_dependent_materialized_views: 1,
+    };
     try {
       await this.writer.insert({
         table,
@@ -252,6 +278,10 @@ class ClickHouseStore implements Store {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.writer.close(), this.reader.close()]);
+    await Promise.allSettled([
+      this.writer.close(),
+      this.reader.close(),
+      this.sandbox === this.reader ? undefined : this.sandbox.close(),
+    ]);
   }
 }

@@ -107,6 +107,11 @@ export class RemoteStore implements Store {
     return this.call<T[]>({ op: 'query', sql, params, settings });
   }
 
+  /** Consumers never run analyst SQL; over IPC it is an ordinary query with the given settings. */
+  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
+    return this.query<T>(sql, params, settings);
+  }
+
   async command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void> {
     this.faults.check('write');
     return this.call<void>({ op: 'command', sql, params, settings });
