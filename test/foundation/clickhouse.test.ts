@@ -65,6 +65,39 @@ describe('embedded ClickHouse (chDB) and migrations', () => {
     expect(rows).toEqual([{ event_id: 'e1', capacity: 1200, active: true, n: 1 }]);
   });
 
+  it('an insert without a token does not inherit the previous insert token (chDB keeps session settings)', async () => {
+    await migrate(store);
+    const row = (v: number) => ({
+      event_id: 'leak',
+      source: 'simulated',
+      source_event_id: '9',
+      name: `v${v}`,
+      venue: 'Hall',
+      timezone: 'UTC',
+      starts_at: '2026-12-01 20:00:00.000',
+      capacity: null,
+      active: true,
+      created_at: '2026-11-01 00:00:00.000',
+      updated_at: '2026-11-01 00:00:00.000',
+      version: v,
+    });
+    await store.insert('events', [row(1)], { dedupToken: 'some-range-token' });
+    await store.insert('events', [row(2)]);
+    await store.insert('events', [row(3)]);
+    const rows = await store.query<{ n: number }>("SELECT count() AS n FROM events WHERE event_id = 'leak'");
+    expect(rows).toEqual([{ n: 3 }]);
+  });
+
+  it('analyst settings stay on the sandbox connection', async () => {
+    await store.sandboxQuery('SELECT 1', undefined, {
+      readonly: '1',
+      max_result_rows: '5',
+      result_overflow_mode: 'throw',
+    });
+    const rows = await store.query<{ number: number }>('SELECT number FROM numbers(10)');
+    expect(rows).toHaveLength(10);
+  });
+
   it('puts the snapshot tables on the tiered storage policy', async () => {
     await migrate(store);
     const rows = await store.query<{ name: string; storage_policy: string }>(
