@@ -89,11 +89,12 @@ describe('embedded ClickHouse (chDB) and migrations', () => {
   });
 
   it('analyst settings stay on the sandbox connection', async () => {
-    await store.sandboxQuery('SELECT 1', undefined, {
-      readonly: '1',
-      max_result_rows: '5',
-      result_overflow_mode: 'throw',
-    });
+    // readonly last: the limits first, then nothing can change (as api/queries/adhoc.ts does).
+    const limits = { max_result_rows: '5', result_overflow_mode: 'throw' as const, readonly: '1' };
+    await store.sandboxQuery('SELECT 1', undefined, limits);
+    await expect(store.sandboxQuery('SELECT number FROM numbers(10)', undefined, limits)).rejects.toThrow(
+      /limit|rows/i,
+    );
     const rows = await store.query<{ number: number }>('SELECT number FROM numbers(10)');
     expect(rows).toHaveLength(10);
   });
