@@ -1,7 +1,8 @@
 // Scenario 3, store outage: ClickHouse rejects every write for 30 s (short profile: 5 s), injected
 // at the store boundary (store.faults, lib/clickhouse/faults.ts) inside the consumer's own process
-// once it has written N snapshots, while the stream goes on. The consumer must pause, commit
-// nothing during the outage, then catch up with every snapshot exactly once.
+// once it has written a quarter of the stream, while the stream goes on; then, at three quarters,
+// ClickHouse goes down altogether (reads rejected too) for as long. In each outage the consumer
+// must pause (backing off), commit nothing, and afterwards catch up with every snapshot exactly once.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import { createKafka, ensureTopics, type Kafka } from '../../lib/kafka/client.ts';
@@ -15,11 +16,19 @@ import { committedTotal, endOffsetsTotal, producePaced, recentStream } from './s
 import { expectTablesMatch, expectedFrom, figures } from './support/verify.ts';
 
 const P = profile.storeOutage;
-const rec = new Scenario('store-outage', 3, 'Store outage (ClickHouse rejects writes)', 'snapshots');
+const rec = new Scenario('store-outage', 3, 'Store outage (ClickHouse rejects writes, then everything)', 'snapshots');
 const env = scenarioEnv('store', { TWS_BATCH_MAX_SNAPSHOTS: '20' });
 const hours = Math.max(2, Math.round(P.snapshots / (5 * 8)));
 const stream = recentStream({ events: 5, hours, scrapesPerHour: 8, seed: 31 });
-const faultAfter = Math.floor(stream.length / 4);
+const OUTAGES = [
+  { name: 'writes rejected', after: Math.floor(stream.length / 4), ms: P.outageMs, kinds: ['write'] },
+  {
+    name: 'reads and writes rejected',
+    after: Math.floor((stream.length * 5) / 8),
+    ms: P.outageMs,
+    kinds: ['read', 'write'],
+  },
+];
 let kafka: Kafka;
 let producer: AvroProducer;
 const sampler = new RssSampler();
@@ -40,70 +49,111 @@ afterAll(async () => {
 
 beforeEach((ctx) => rec.track(ctx));
 
+interface Observed {
+  outage: string;
+  durationMs: number;
+  committedMoved: number;
+  recordsMoved: number;
+  backingOff: boolean;
+  retries: number;
+  backlog: number;
+  /** null: not caught up within 45 s. */
+  catchUpMs: number | null;
+  lagAfter: number;
+}
+
 describe('store outage', () => {
-  it(`pauses for a ${P.outageMs / 1000} s ClickHouse write outage, commits nothing, then catches up with no loss`, async () => {
+  it(`pauses through two ${P.outageMs / 1000} s ClickHouse outages, commits nothing, then catches up with no loss`, async () => {
     const topic = producer.topics.snapshots;
     const group = env.config.consumer.group;
     const child = new ConsumerChild(
-      childEnv({ ...env.vars, TWS_CHAOS_FAULT_AFTER: String(faultAfter), TWS_CHAOS_FAULT_MS: String(P.outageMs) }),
+      childEnv({
+        ...env.vars,
+        TWS_CHAOS_FAULTS: JSON.stringify(OUTAGES.map(({ after, ms, kinds }) => ({ after, ms, kinds }))),
+        ...(process.env.TWS_CHAOS_DEBUG ? { TWS_CHAOS_LOG: `${env.dir}/child.log` } : {}),
+      }),
     );
     sampler.watch('consumer', () => child.pid).start();
     await child.waitFor('the group join', (s) => s.joins > 0, 90_000);
 
-    // The stream runs through the outage: about a quarter before it, the rest spread across it.
-    const perSecond = Math.max(20, Math.ceil(stream.length / (P.outageMs / 1000 + 4)));
+    // The stream runs through both outages.
+    const perSecond = Math.max(20, Math.ceil(stream.length / ((2 * P.outageMs) / 1000 + 6)));
     const run = producePaced(producer, stream, { perSecond });
-    const atFault = await child.waitFor('the injected fault', (s) => s.fault !== null, 120_000);
-    const fault = atFault.fault!;
-    rec.detail('faultAfterSnapshots', faultAfter);
-    rec.detail('outageMs', P.outageMs);
-
-    // A range whose writes ended just before the fault may still commit: take the baseline 1 s in.
-    await sleep(1_000);
-    const baseline = await committedTotal(kafka, group, topic);
-    const baseRecords = child.status!.records;
-    const samples: Array<{ t: number; committed: number; records: number; state: string }> = [];
-    let backingOff = false;
-    while (Date.now() < fault.endsAt - 300) {
-      const committed = await committedTotal(kafka, group, topic);
-      const s = child.status!;
-      samples.push({ t: Date.now() - fault.startedAt, committed, records: s.records, state: s.state });
-      if (s.state === 'backing-off') backingOff = true;
-      await sleep(500);
+    const observed: Observed[] = [];
+    for (const [i, outage] of OUTAGES.entries()) {
+      const at = await child.waitFor(`outage ${i + 1}`, (s) => s.faults.length > i, 180_000);
+      const fault = at.faults[i]!;
+      // A range whose writes ended just before the fault may still commit: take the baseline 1 s in.
+      await sleep(1_000);
+      const baseline = await committedTotal(kafka, group, topic);
+      const baseRecords = child.status!.records;
+      const baseRetries = child.status!.retries;
+      let committedMoved = 0;
+      let recordsMoved = 0;
+      let backingOff = false;
+      while (Date.now() < fault.endsAt - 300) {
+        if ((await committedTotal(kafka, group, topic)) !== baseline) committedMoved++;
+        const s = child.status!;
+        if (s.records !== baseRecords) recordsMoved++;
+        if (s.state === 'backing-off') backingOff = true;
+        await sleep(500);
+      }
+      const backlog = (await endOffsetsTotal(kafka, topic)) - baseline;
+      const retries = child.status!.retries - baseRetries;
+      // Caught up: everything produced by the end of the outage is written and committed.
+      const target = await endOffsetsTotal(kafka, topic);
+      const caughtUpAt = await until(
+        `the consumer to catch up after outage ${i + 1} (${outage.name})`,
+        async () => ((await committedTotal(kafka, group, topic)) >= target ? Date.now() : undefined),
+        45_000,
+        200,
+      ).catch(() => undefined);
+      observed.push({
+        outage: outage.name,
+        durationMs: fault.endsAt - fault.startedAt,
+        committedMoved,
+        recordsMoved,
+        backingOff,
+        retries,
+        backlog,
+        catchUpMs: caughtUpAt === undefined ? null : caughtUpAt - fault.endsAt,
+        lagAfter: caughtUpAt === undefined ? target - (await committedTotal(kafka, group, topic)) : 0,
+      });
     }
-    const moved = samples.filter((s) => s.committed !== baseline || s.records !== baseRecords);
-    const backlog = (await endOffsetsTotal(kafka, topic)) - baseline;
-    rec.detail('committedDuringOutage', { baseline, samples: samples.length, moved: moved.length });
-    rec.detail('backlogAtOutageEnd', backlog);
-    rec.detail('retriesDuringOutage', child.status!.retries);
 
     await run.done;
     const end = await endOffsetsTotal(kafka, topic);
-    const caughtUpAt = await until(
-      'the consumer to catch up',
-      async () => ((await committedTotal(kafka, group, topic)) >= end ? Date.now() : undefined),
-      180_000,
+    const caughtUp = await until(
+      'the consumer to catch up with the whole stream',
+      async () => ((await committedTotal(kafka, group, topic)) >= end ? true : undefined),
+      observed.every((o) => o.catchUpMs !== null) ? 180_000 : 10_000,
       200,
-    );
-    const recoveryMs = caughtUpAt - fault.endsAt;
+    ).catch(() => false);
     const dump = await child.dump();
     const exp = expectedFrom(run.acked);
     const f = figures(dump, exp);
     rec.set({
       ...f,
-      recoveryMs,
-      recoveryWhat: 'end of the outage → every snapshot written and committed (lag 0)',
+      recoveryMs: observed.every((o) => o.catchUpMs !== null) ? Math.max(...observed.map((o) => o.catchUpMs!)) : null,
+      recoveryWhat: 'end of an outage → the backlog written and committed (lag 0); max of the two outages',
       peakRssMb: sampler.peak('consumer'),
       rssWhat: 'consumer process',
     });
+    rec.detail('outages', observed);
     rec.detail('topicRecords', end);
-    rec.detail('failedSends', run.failedSends);
+    rec.detail('lagAtEnd', end - (await committedTotal(kafka, group, topic)));
     await child.stop();
 
-    expect(backingOff, 'the consumer backed off during the outage').toBe(true);
-    expect(child.status!.retries).toBeGreaterThan(0);
-    expect(moved, 'committed offsets and written records during the outage').toEqual([]);
-    expect(backlog, 'records waited in Kafka during the outage').toBeGreaterThan(0);
+    for (const o of observed) {
+      expect.soft(o.committedMoved, `${o.outage}: committed offsets moved`).toBe(0);
+      expect.soft(o.recordsMoved, `${o.outage}: records written`).toBe(0);
+      expect.soft(o.backlog, `${o.outage}: records waited in Kafka`).toBeGreaterThan(0);
+      // The runner's own backoff: state `backing-off`, tws_sink_paused = 1, retries counted.
+      expect.soft(o.backingOff, `${o.outage}: the consumer reported backing off`).toBe(true);
+      expect.soft(o.retries, `${o.outage}: retries with backoff`).toBeGreaterThan(0);
+      expect.soft(o.catchUpMs, `${o.outage}: caught up within 45 s after the outage`).not.toBeNull();
+    }
+    expect.soft(caughtUp, 'caught up with the whole stream').toBe(true);
     expectTablesMatch(dump, exp);
   });
 });

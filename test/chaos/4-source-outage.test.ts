@@ -1,7 +1,7 @@
 // Scenario 4, source outage: the scheduler (looping every 2 s) and a scraper worker run in this
 // process against the simulated marketplace while the marketplace goes down (server closed), turns
 // slow (answers after 4 × the request timeout), and returns garbage (malformed JSON), each for a
-// while (full profile: 60 s each; short: 8 s), then returns garbage for half of the events. Jobs in
+// while (full profile: 60 s each; short: 12 s), then returns garbage for half of the events. Jobs in
 // an outage end failed (partial in the last one) and raise alerts; nothing is restarted but the
 // marketplace itself, and a later job succeeds each time. Every scrape request gets one outcome and
 // every successful one exactly one snapshot on the topic.

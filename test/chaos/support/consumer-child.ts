@@ -3,8 +3,9 @@
 // reports its progress to the parent every 250 ms. Settings beyond the config:
 //   TWS_CHAOS_STORE=local|remote   own embedded chDB (default), or the parent's store over IPC
 //   TWS_CHAOS_ONLY=metrics|ops|all which consumers to run (default metrics)
-//   TWS_CHAOS_FAULT_AFTER=N        once N snapshots are written, ClickHouse rejects writes
-//   TWS_CHAOS_FAULT_MS=ms          ... for this long (store.faults, the store's own fault switch)
+//   TWS_CHAOS_FAULTS=json          store outages, [{ "after": N, "ms": 30000, "kinds": ["write"] }, ...]:
+//                                  once N snapshots are written, the store's own fault switch
+//                                  (store.faults) makes those operations fail for `ms`
 //   TWS_CHAOS_LOG=file             pino log (info) to this file; silent otherwise
 // Commands from the parent: { cmd: 'dump' } answers { type: 'dump', data }, { cmd: 'query', sql,
 // params } answers { type: 'query', data } (one at a time), { cmd: 'stop' } stops
@@ -31,7 +32,8 @@ export interface ChildStatus {
   state: string;
   opsRecords: number;
   opsState: string;
-  fault: { startedAt: number; endsAt: number } | null;
+  /** Outages started so far, in order. */
+  faults: Array<{ startedAt: number; endsAt: number; kinds: string[] }>;
   rssMb: number;
 }
 
@@ -52,9 +54,12 @@ const only = (process.env.TWS_CHAOS_ONLY ?? 'metrics') as 'metrics' | 'ops' | 'a
 const kafka = createKafka(config.kafka, log.child({ component: 'kafka' }));
 const svc = await startConsumers({ config, store, kafka, log, only: only === 'all' ? undefined : only });
 
-const faultAfter = process.env.TWS_CHAOS_FAULT_AFTER ? Number(process.env.TWS_CHAOS_FAULT_AFTER) : undefined;
-const faultMs = Number(process.env.TWS_CHAOS_FAULT_MS ?? 30_000);
-let fault: ChildStatus['fault'] = null;
+const planned = JSON.parse(process.env.TWS_CHAOS_FAULTS ?? '[]') as Array<{
+  after: number;
+  ms: number;
+  kinds: Array<'read' | 'write'>;
+}>;
+const faults: ChildStatus['faults'] = [];
 
 function status(): ChildStatus {
   const m = svc.metrics;
@@ -70,23 +75,22 @@ function status(): ChildStatus {
     state: m.state,
     opsRecords: svc.ops.stats.records,
     opsState: svc.ops.state,
-    fault,
+    faults,
     rssMb: process.memoryUsage().rss / 2 ** 20,
   };
 }
 
-// Checked often: the fault must start right after the N-th record, not up to a tick later.
-const faultTimer =
-  faultAfter === undefined
-    ? undefined
-    : setInterval(() => {
-        if (fault || svc.metrics.stats.records < faultAfter) return;
-        store.faults.fail(['write'], faultMs);
-        fault = { startedAt: Date.now(), endsAt: Date.now() + faultMs };
-        log.warn({ faultMs }, 'chaos: ClickHouse writes rejected from now on');
-        send(status());
-        clearInterval(faultTimer);
-      }, 5);
+// Checked often: an outage must start right after the N-th record, not up to a tick later.
+const faultTimer = setInterval(() => {
+  const next = planned[faults.length];
+  if (!next) return clearInterval(faultTimer);
+  const last = faults.at(-1);
+  if ((last && Date.now() < last.endsAt) || svc.metrics.stats.records < next.after) return;
+  store.faults.fail(next.kinds, next.ms);
+  faults.push({ startedAt: Date.now(), endsAt: Date.now() + next.ms, kinds: next.kinds });
+  log.warn({ ...next }, 'chaos: ClickHouse operations rejected from now on');
+  send(status());
+}, 5);
 const statusTimer = setInterval(() => send(status()), 250);
 send(status());
 
@@ -105,7 +109,7 @@ process.on('message', (raw: unknown) => {
   } else if (m?.cmd === 'stop') {
     void (async () => {
       clearInterval(statusTimer);
-      if (faultTimer) clearInterval(faultTimer);
+      clearInterval(faultTimer);
       await svc.stop(10_000);
       send(status());
       await store.close();

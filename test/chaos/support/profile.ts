@@ -31,16 +31,16 @@ const PROFILES: Record<ProfileName, Profile> = {
     storeOutage: { outageMs: 30_000, snapshots: 900 },
     sourceOutage: { phaseMs: 60_000 },
     soak: { durationMs: 600_000, events: 20, intervalSeconds: 1 },
-    fuzz: { runsPerTopic: 12, parserRuns: 3_000, apiRuns: 150 },
+    fuzz: { runsPerTopic: 12, parserRuns: 10_000, apiRuns: 400 },
   },
   short: {
     name: 'short',
     brokerRestart: { perSecond: 30, beforeMs: 4_000, afterMs: 4_000, downMs: [5_000] },
     killLoop: { kills: 6, perSecond: 15, maxKillDelayMs: 3_000 },
     storeOutage: { outageMs: 5_000, snapshots: 400 },
-    sourceOutage: { phaseMs: 8_000 },
+    sourceOutage: { phaseMs: 12_000 },
     soak: { durationMs: 60_000, events: 20, intervalSeconds: 1 },
-    fuzz: { runsPerTopic: 4, parserRuns: 800, apiRuns: 40 },
+    fuzz: { runsPerTopic: 3, parserRuns: 2_000, apiRuns: 100 },
   },
 };
 

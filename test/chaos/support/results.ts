@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { ProfileName } from './profile.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The results of the last finished run, what test/chaos/report.ts reads. */
 export const RESULTS_FILE = process.env.TWS_CHAOS_RESULTS ?? join(REPO_ROOT, 'test-artifacts', 'chaos-results.json');
+/** This run's own file (set by the global setup), so that two runs at once do not mix their results. */
+export const runFile = (): string => process.env.TWS_CHAOS_RUN_FILE ?? RESULTS_FILE;
 
 export interface ScenarioResult {
   id: string;
@@ -105,14 +108,15 @@ export class Scenario {
   }
 
   save(): void {
-    const data = readResults() ?? newResultsFile();
+    const file = runFile();
+    const data = readResults(file) ?? newResultsFile();
     data.scenarios[this.result.id] = {
       ...this.result,
       passed: this.tests > 0 && this.result.failures.length === 0,
       durationMs: Date.now() - this.t0,
       finishedAt: new Date().toISOString(),
     };
-    writeResults(data);
+    writeResults(data, file);
   }
 }
 

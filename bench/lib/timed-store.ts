@@ -1,0 +1,58 @@
+// A Store that times what passes through it (per table for inserts, per kind for queries and
+// commands), handed to the consumers in place of the real one: where the sink's wall time goes,
+// without touching the consumer code.
+import type { ClickHouseSettings } from '@clickhouse/client';
+import type { InsertOptions, QueryParams, Store } from '../../lib/clickhouse/store.ts';
+
+export interface Timing {
+  calls: number;
+  rows: number;
+  ms: number;
+}
+
+export interface TimedStore {
+  store: Store;
+  timings: Map<string, Timing>;
+  summary(): Record<string, { calls: number; rows: number; seconds: number }>;
+}
+
+export function timedStore(inner: Store): TimedStore {
+  const timings = new Map<string, Timing>();
+  const time = async <T>(key: string, rows: number, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      let t = timings.get(key);
+      if (!t) timings.set(key, (t = { calls: 0, rows: 0, ms: 0 }));
+      t.calls++;
+      t.rows += rows;
+      t.ms += performance.now() - t0;
+    }
+  };
+  const store: Store = {
+    mode: inner.mode,
+    database: inner.database,
+    faults: inner.faults,
+    query: <T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings) =>
+      time('query', 0, () => inner.query<T>(sql, params, settings)),
+    command: (sql: string, params?: QueryParams, settings?: ClickHouseSettings) =>
+      time('command', 0, () => inner.command(sql, params, settings)),
+    insert: (table: string, rows: readonly object[], opts?: InsertOptions) =>
+      time(`insert ${table}`, rows.length, () => inner.insert(table, rows, opts)),
+    sandboxQuery: <T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings) =>
+      time('sandbox', 0, () => inner.sandboxQuery<T>(sql, params, settings)),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+  return {
+    store,
+    timings,
+    summary: () =>
+      Object.fromEntries(
+        [...timings]
+          .sort((a, b) => b[1].ms - a[1].ms)
+          .map(([k, t]) => [k, { calls: t.calls, rows: t.rows, seconds: Math.round(t.ms) / 1000 }]),
+      ),
+  };
+}

@@ -1,0 +1,578 @@
+// Scenario 6a, bad records on every consumed topic, generated with fast-check: random bytes, null
+// values, truncated records, unknown schema ids, records written with another topic's schema, and
+// records over the size limit (TWS_MAX_RECORD_BYTES, 64 KiB here). Each run sends a few of them
+// and then one good record to the same partition; the good record must be processed (the consumer
+// did not crash or stall) and every bad one must be in the dead-letter topic with its origin.
+// Consumers under test: metrics (snapshots) and ops (catalog, scrape jobs, scrape logs) consumers,
+// the scraper worker (scrape requests) and the scheduler (scrape outcomes), all in this process.
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CatalogEventView } from '../../lib/catalog/catalog.ts';
+import { createStore, type Store } from '../../lib/clickhouse/store.ts';
+import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
+import {
+  createConsumer,
+  createKafka,
+  createProducer,
+  ensureTopics,
+  headerString,
+  type Consumer,
+  type Kafka,
+  type Producer,
+} from '../../lib/kafka/client.ts';
+import { DLQ_HEADERS, type TopicKey } from '../../lib/kafka/topics.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import type {
+  CatalogEvent,
+  ListingSnapshot,
+  ScrapeJob,
+  ScrapeLog,
+  ScrapeOutcome,
+  ScrapeRequest,
+} from '../../lib/model.ts';
+import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
+import { Alerter } from '../../producers/alerts.ts';
+import { Scheduler } from '../../producers/scheduler.ts';
+import { startSimulatedMarketplace, type SimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
+import { ScrapeWorker } from '../../producers/worker.ts';
+import { buildSources } from '../../bin/sources.ts';
+import { uniqueId } from '../helpers/env.ts';
+import { recentStream } from './support/streams.ts';
+import { profile } from './support/profile.ts';
+import { Scenario } from './support/results.ts';
+import { RssSampler } from './support/rss.ts';
+import { scenarioEnv, until, type ScenarioEnv } from './support/scenario.ts';
+
+const MAX_RECORD_BYTES = 64 * 1024;
+const RUNS = profile.fuzz.runsPerTopic;
+const rec = new Scenario('bad-records', 6.1, 'Bad records on every consumed topic (fast-check)', 'poison records');
+const sampler = new RssSampler();
+
+let sim: SimulatedMarketplace;
+let env: ScenarioEnv;
+let store: Store;
+let kafka: Kafka;
+let producer: AvroProducer;
+let raw: Producer;
+let consumers: ConsumerService;
+let ops: ConsumerService | undefined;
+let worker: ScrapeWorker;
+let scheduler: Scheduler;
+let dlqReader: Consumer;
+let event: CatalogEventView;
+const dlq: Array<{ topic: string; partition: number; offset: number; reason: string; group: string }> = [];
+const stats = { sent: 0, deadLettered: 0, missing: 0, goodProcessed: 0, byKind: {} as Record<string, number> };
+
+beforeAll(async () => {
+  sim = await startSimulatedMarketplace({ port: 0, seed: 3, events: 2 });
+  env = scenarioEnv('poison', {
+    TWS_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES),
+    TWS_SOURCE: 'simulated',
+    TWS_SOURCE_BASE_URL: sim.url,
+    TWS_RATE_LIMIT_PER_MINUTE: '100000',
+  });
+  store = await createStore(env.config.clickhouse);
+  await migrate(store);
+  kafka = createKafka(env.config.kafka, silentLogger);
+  await ensureTopics(kafka, env.config.kafka);
+  producer = new AvroProducer(kafka, env.config, [
+    'snapshots',
+    'catalog',
+    'scrapeJobs',
+    'scrapeLogs',
+    'scrapeRequests',
+    'scrapeOutcomes',
+    'deadLetter',
+  ]);
+  await producer.start();
+  raw = createProducer(kafka);
+  await raw.connect();
+  dlqReader = createConsumer(kafka, uniqueId('chaos-dlq-'));
+  await dlqReader.connect();
+  await dlqReader.subscribe({ topics: [producer.topics.deadLetter], fromBeginning: true });
+  await dlqReader.run({
+    eachMessage: async ({ message }) => {
+      dlq.push({
+        topic: headerString(message.headers, DLQ_HEADERS.topic) ?? '',
+        partition: Number(headerString(message.headers, DLQ_HEADERS.partition)),
+        offset: Number(headerString(message.headers, DLQ_HEADERS.offset)),
+        reason: headerString(message.headers, DLQ_HEADERS.reason) ?? '',
+        group: headerString(message.headers, DLQ_HEADERS.consumerGroup) ?? '',
+      });
+    },
+  });
+  consumers = await startConsumers({ config: env.config, store, kafka, log: silentLogger, only: 'metrics' });
+  const p = sim.productions()[0]!;
+  event = {
+    event_id: `sim-${p.productionId}`,
+    source: 'simulated',
+    source_event_id: p.productionId,
+    name: p.name,
+    venue: p.venue,
+    timezone: p.timezone,
+    starts_at: p.startsAt,
+    capacity: p.capacity,
+    active: true,
+    created_at: Date.now(),
+    updated_at: Date.now(),
+    version: 1,
+    last_scraped_at: null,
+  };
+  worker = new ScrapeWorker({
+    kafka,
+    config: env.config,
+    producer,
+    sources: buildSources(env.config),
+    log: silentLogger,
+  });
+  await worker.start();
+  scheduler = new Scheduler({
+    kafka,
+    config: env.config,
+    producer,
+    catalog: { activeEvents: async () => [event] },
+    alerter: new Alerter(silentLogger),
+    log: silentLogger,
+    jobDeadlineMs: 20_000,
+  });
+  await scheduler.start();
+  await worker.joined;
+  sampler.watch('process', () => process.pid).start();
+}, 180_000);
+
+afterAll(async () => {
+  sampler.stop();
+  await scheduler?.stop();
+  await worker?.stop();
+  await consumers?.stop();
+  await ops?.stop();
+  await dlqReader?.disconnect().catch(() => {});
+  await raw?.disconnect().catch(() => {});
+  await producer?.stop();
+  await store?.close();
+  await sim?.close();
+  const deadLettered = stats.deadLettered;
+  rec.set({
+    recordsIn: stats.sent,
+    recordsOut: deadLettered,
+    lost: stats.missing,
+    duplicated: Math.max(0, dlq.length - deadLettered),
+    recoveryMs: null,
+    recoveryWhat: 'n/a (no outage): every run also checks that a good record after the bad ones is processed',
+    peakRssMb: sampler.peak(),
+    rssWhat: 'test process (all six consumers)',
+  });
+  rec.detail('goodRecordsProcessedAfterBadOnes', stats.goodProcessed);
+  rec.detail('badRecordsByKind', stats.byKind);
+  rec.detail('dlqRecords', dlq.length);
+  rec.detail('dlqReasons', countBy(dlq.map((d) => d.reason)));
+  rec.save();
+});
+
+beforeEach((ctx) => rec.track(ctx));
+
+// ---- valid records of every topic, each with a fresh id
+
+function samples(): { [K in TopicKey]?: unknown } & {
+  snapshots: ListingSnapshot;
+  catalog: CatalogEvent;
+  scrapeJobs: ScrapeJob;
+  scrapeLogs: ScrapeLog;
+  scrapeRequests: ScrapeRequest;
+  scrapeOutcomes: ScrapeOutcome;
+} {
+  const id = randomUUID();
+  const now = Date.now();
+  const snapshot = recentStream({ events: 1, hours: 1, scrapesPerHour: 1, seed: 5 })[0]!;
+  return {
+    snapshots: { ...snapshot, snapshot_id: `good-${id}` },
+    catalog: {
+      event_id: `chaos-${id}`,
+      source: 'simulated',
+      source_event_id: '1',
+      name: 'Chaos Night',
+      venue: 'Hall',
+      timezone: 'UTC',
+      starts_at: now + 86_400_000,
+      capacity: null,
+      active: false,
+      created_at: now,
+      updated_at: now,
+      version: now,
+    },
+    scrapeJobs: {
+      job_id: `job-${id}`,
+      status: 'success',
+      started_at: now,
+      finished_at: now,
+      events_planned: 1,
+      events_succeeded: 1,
+      events_failed: 0,
+      snapshots: 1,
+      listings: 1,
+      retries: 0,
+      error: null,
+    },
+    scrapeLogs: {
+      logged_at: now,
+      event_id: event.event_id,
+      job_id: `log-${id}`,
+      level: 'ERROR',
+      kind: 'http',
+      message: 'HTTP 503',
+      stack_trace: '',
+      attempts: 1,
+      http_status: 503,
+    },
+    scrapeRequests: {
+      job_id: `req-${id}`,
+      event_id: event.event_id,
+      source: 'simulated',
+      source_event_id: event.source_event_id,
+      event_starts_at: event.starts_at,
+      requested_at: now,
+      deadline_at: now + 60_000,
+    },
+    scrapeOutcomes: {
+      job_id: `out-${id}`,
+      event_id: event.event_id,
+      worker_id: 'w-chaos',
+      status: 'ok',
+      error_kind: null,
+      attempts: 1,
+      retries: 0,
+      snapshot_id: null,
+      listings: 0,
+      rejected: 0,
+      finished_at: now,
+    },
+  };
+}
+
+type Consumed = 'snapshots' | 'catalog' | 'scrapeJobs' | 'scrapeLogs' | 'scrapeRequests' | 'scrapeOutcomes';
+const CONSUMED: Consumed[] = ['snapshots', 'catalog', 'scrapeJobs', 'scrapeLogs', 'scrapeRequests', 'scrapeOutcomes'];
+
+/** A valid record of `topic` grown past the size limit through one of its string fields. */
+function inflate(topic: Consumed, s: ReturnType<typeof samples>): unknown {
+  const big = 'x'.repeat(MAX_RECORD_BYTES + 4096);
+  switch (topic) {
+    case 'snapshots':
+      return { ...s.snapshots, source_event_id: big };
+    case 'catalog':
+      return { ...s.catalog, name: big };
+    case 'scrapeJobs':
+      return { ...s.scrapeJobs, error: big };
+    case 'scrapeLogs':
+      return { ...s.scrapeLogs, message: big };
+    case 'scrapeRequests':
+      return { ...s.scrapeRequests, source: big };
+    case 'scrapeOutcomes':
+      return { ...s.scrapeOutcomes, worker_id: big };
+  }
+}
+
+type BadKind =
+  | 'bytes'
+  | 'null'
+  | 'truncated'
+  | 'unknown-schema-id'
+  | 'oversized-junk'
+  | 'foreign-schema'
+  | 'oversized-valid'
+  | 'time-out-of-range';
+
+interface BadSpec {
+  kind: BadKind;
+  bytes?: Uint8Array;
+  cut?: number;
+  schemaId?: number;
+  foreign?: Consumed;
+  junk?: Uint8Array;
+  /** time-out-of-range: which field of the topic's own schema gets a time no Date can hold. */
+  field?: string;
+}
+
+/** Kinds every consumer must dead-letter; generated at random. */
+const basicBadSpec: fc.Arbitrary<BadSpec> = fc.oneof(
+  // Not the wire format (a first byte of 0 could hit a real schema id by chance).
+  fc.record({
+    kind: fc.constant('bytes' as const),
+    bytes: fc.uint8Array({ minLength: 0, maxLength: 300 }).filter((b) => b[0] !== 0),
+  }),
+  fc.record({ kind: fc.constant('null' as const) }),
+  fc.record({ kind: fc.constant('truncated' as const), cut: fc.integer({ min: 5, max: 10_000 }) }),
+  fc.record({
+    kind: fc.constant('unknown-schema-id' as const),
+    schemaId: fc.integer({ min: 10_000_000, max: 2 ** 31 - 1 }),
+  }),
+  fc.record({ kind: fc.constant('oversized-junk' as const), junk: fc.uint8Array({ minLength: 8, maxLength: 64 }) }),
+);
+
+/** Records of the topic's own schema whose time fields no JavaScript Date can hold (beyond ±8.64e15 ms). */
+const TIME_FIELDS: Partial<Record<Consumed, string[]>> = {
+  snapshots: ['scraped_at'],
+  catalog: ['starts_at', 'updated_at'],
+  scrapeJobs: ['started_at', 'finished_at'],
+  scrapeLogs: ['logged_at'],
+};
+const FAR = 9_000_000_000_000_000; // a valid Avro long, past the range of Date
+
+async function encodeBad(topic: Consumed, spec: BadSpec): Promise<Buffer | null> {
+  const s = samples();
+  const name = producer.topics[topic];
+  const valid = await producer.codec.encode(name, s[topic]);
+  switch (spec.kind) {
+    case 'bytes':
+      return Buffer.from(spec.bytes!);
+    case 'null':
+      return null;
+    case 'truncated':
+      return valid.subarray(0, Math.max(5, Math.min(valid.length - 1, spec.cut!)));
+    case 'unknown-schema-id': {
+      const b = Buffer.from(valid);
+      b.writeInt32BE(spec.schemaId!, 1);
+      return b;
+    }
+    case 'foreign-schema':
+      return producer.codec.encode(producer.topics[spec.foreign!], s[spec.foreign!]);
+    case 'oversized-junk': {
+      const junk = Buffer.alloc(MAX_RECORD_BYTES + 1024);
+      for (let i = 0; i < junk.length; i++) junk[i] = spec.junk![i % spec.junk!.length]!;
+      return Buffer.concat([valid.subarray(0, 5), junk]);
+    }
+    case 'oversized-valid':
+      return producer.codec.encode(name, inflate(topic, s));
+    case 'time-out-of-range':
+      return producer.codec.encode(name, { ...(s[topic] as object), [spec.field!]: FAR });
+  }
+}
+
+async function sendRaw(topic: Consumed, value: Buffer | null, partition: number): Promise<number> {
+  const [md] = await raw.send({
+    topic: producer.topics[topic],
+    messages: [{ key: 'chaos-bad', value, partition }],
+    acks: -1,
+  });
+  return Number(md!.baseOffset);
+}
+
+/** Sends the good record and resolves once its consumer has processed it. */
+async function goodRecord(topic: Consumed): Promise<void> {
+  const s = samples();
+  const name = producer.topics[topic];
+  const send = async (value: unknown) => {
+    await raw.send({
+      topic: name,
+      messages: [{ key: 'chaos-good', value: await producer.codec.encode(name, value), partition: 0 }],
+      acks: -1,
+    });
+  };
+  const count = async (sql: string, params: Record<string, unknown>) =>
+    Number((await store.query<{ n: number }>(sql, params))[0]?.n ?? 0);
+  const wait = (what: string, fn: () => Promise<boolean> | boolean) =>
+    until(`${topic}: ${what}`, async () => (await fn()) || undefined, 6_000, 200);
+  switch (topic) {
+    case 'snapshots':
+      await send(s.snapshots);
+      return void (await wait(
+        'the good snapshot in ClickHouse',
+        async () =>
+          (await count('SELECT count() AS n FROM snapshots WHERE snapshot_id = {id:String}', {
+            id: s.snapshots.snapshot_id,
+          })) === 1,
+      ));
+    case 'catalog':
+      await send(s.catalog);
+      return void (await wait(
+        'the good catalog entry in ClickHouse',
+        async () =>
+          (await count('SELECT count() AS n FROM events FINAL WHERE event_id = {id:String}', {
+            id: s.catalog.event_id,
+          })) === 1,
+      ));
+    case 'scrapeJobs':
+      await send(s.scrapeJobs);
+      return void (await wait(
+        'the good job in ClickHouse',
+        async () =>
+          (await count('SELECT count() AS n FROM scrape_jobs FINAL WHERE job_id = {id:String}', {
+            id: s.scrapeJobs.job_id,
+          })) === 1,
+      ));
+    case 'scrapeLogs':
+      await send(s.scrapeLogs);
+      return void (await wait(
+        'the good log in ClickHouse',
+        async () =>
+          (await count('SELECT count() AS n FROM scraper_logs WHERE job_id = {id:String}', {
+            id: s.scrapeLogs.job_id,
+          })) === 1,
+      ));
+    case 'scrapeRequests':
+      await send(s.scrapeRequests);
+      return void (await wait('the worker to handle the good request', () =>
+        worker.handled.some((r) => r.job_id === s.scrapeRequests.job_id),
+      ));
+    case 'scrapeOutcomes': {
+      // The scheduler only reads outcomes of its own job: run one, its outcome lands after the bad records.
+      const job = await scheduler.runOnce();
+      if (job.status !== 'success')
+        throw new Error(`scrapeOutcomes: the job after the bad records ended ${job.status}`);
+      return;
+    }
+  }
+}
+
+const EXPECTED_REASONS: Record<BadKind, string[]> = {
+  bytes: ['decode'],
+  null: ['decode'],
+  truncated: ['decode'],
+  'unknown-schema-id': ['schema'],
+  'foreign-schema': ['schema', 'invalid', 'decode'],
+  'oversized-junk': ['oversized', 'decode'],
+  'oversized-valid': ['oversized'],
+  'time-out-of-range': ['invalid'],
+};
+
+const OPS_TOPICS: Consumed[] = ['catalog', 'scrapeJobs', 'scrapeLogs'];
+
+/**
+ * A fresh ops consumer (own group) that starts at the current end of the ops topics: a record that
+ * crashed the previous one is not read again, so each ops topic is judged on its own.
+ */
+async function freshOpsConsumer(): Promise<void> {
+  await ops?.stop(2_000);
+  const group = uniqueId('chaos-poison-ops-');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const t of OPS_TOPICS) {
+      const ends = await admin.fetchTopicOffsets(producer.topics[t]);
+      await admin.setOffsets({
+        groupId: `${group}-ops`,
+        topic: producer.topics[t],
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const config = { ...env.config, consumer: { ...env.config.consumer, group } };
+  ops = await startConsumers({ config, store, kafka, log: silentLogger, only: 'ops' });
+}
+
+type Step = { what: string; ok: boolean; ms: number; detail?: string };
+const matrix: Record<string, Step[]> = {};
+
+/** Sends the bad records, then a good one; checks the good one is processed and the bad ones dead-lettered. */
+async function exercise(
+  topic: Consumed,
+  specs: BadSpec[],
+): Promise<{ processed: boolean; missing: string[]; wrongReason: string[] }> {
+  const partitions = topic === 'scrapeOutcomes' ? [0, 1, 2] : [0];
+  const sent: Array<{ kind: BadKind; partition: number; offset: number; label: string }> = [];
+  for (const spec of specs) {
+    const value = await encodeBad(topic, spec);
+    const label = spec.kind + (spec.foreign ? `(${spec.foreign})` : '') + (spec.field ? `(${spec.field})` : '');
+    for (const partition of partitions)
+      sent.push({ kind: spec.kind, partition, offset: await sendRaw(topic, value, partition), label });
+  }
+  stats.sent += sent.length;
+  for (const s of sent) stats.byKind[s.kind] = (stats.byKind[s.kind] ?? 0) + 1;
+  let processed = true;
+  try {
+    await goodRecord(topic);
+    stats.goodProcessed++;
+  } catch {
+    processed = false;
+  }
+  const name = producer.topics[topic];
+  const find = (s: { partition: number; offset: number }) =>
+    dlq.find((d) => d.topic === name && d.partition === s.partition && d.offset === s.offset);
+  await until('the dead letters', () => sent.every(find) || undefined, processed ? 4_000 : 500, 200).catch(
+    () => undefined,
+  );
+  const missing = sent.filter((s) => !find(s));
+  stats.missing += missing.length;
+  stats.deadLettered += sent.length - missing.length;
+  const wrongReason = sent
+    .filter((s) => find(s) && !EXPECTED_REASONS[s.kind].includes(find(s)!.reason))
+    .map((s) => `${s.label} → ${find(s)!.reason}`);
+  return { processed, missing: [...new Set(missing.map((m) => m.label))], wrongReason };
+}
+
+describe('bad records on every consumed topic', () => {
+  for (const topic of CONSUMED) {
+    it(`${topic}: bad records go to the dead-letter topic, and the good record after them is processed`, async () => {
+      if (OPS_TOPICS.includes(topic)) await freshOpsConsumer();
+      const steps: Step[] = (matrix[topic] = []);
+      let alive = true;
+      const step = async (what: string, specs: BadSpec[]) => {
+        if (!alive && OPS_TOPICS.includes(topic)) {
+          // The ops consumer died on the previous step: judge this one with a fresh one.
+          await freshOpsConsumer();
+          alive = true;
+        }
+        if (!alive) {
+          steps.push({ what, ok: false, ms: 0, detail: 'not run: the consumer no longer processes records' });
+          return;
+        }
+        const t0 = Date.now();
+        const r = await exercise(topic, specs);
+        alive = r.processed;
+        const problems = [
+          ...(r.processed ? [] : ['the good record after them was never processed (consumer crashed or stalled)']),
+          ...r.missing.map((m) => `not dead-lettered: ${m}`),
+          ...r.wrongReason.map((w) => `reason: ${w}`),
+        ];
+        steps.push({ what, ok: problems.length === 0, ms: Date.now() - t0, detail: problems.join('; ') || undefined });
+        expect.soft(problems, `${topic}, ${what}`).toEqual([]);
+      };
+      // 1. Random runs of the kinds every consumer must handle.
+      let failedRun: string | undefined;
+      const t0 = Date.now();
+      await fc
+        .assert(
+          fc.asyncProperty(fc.array(basicBadSpec, { minLength: 1, maxLength: 4 }), async (specs) => {
+            const r = await exercise(topic, specs);
+            alive = r.processed;
+            const problems = [
+              ...(r.processed ? [] : ['good record not processed']),
+              ...r.missing.map((m) => `not dead-lettered: ${m}`),
+              ...r.wrongReason.map((w) => `reason: ${w}`),
+            ];
+            if (problems.length) failedRun = `${specs.map((x) => x.kind).join(', ')}: ${problems.join('; ')}`;
+            expect(problems).toEqual([]);
+          }),
+          { numRuns: RUNS, endOnFailure: true },
+        )
+        .catch(() => undefined);
+      steps.push({
+        what: 'random bytes, null, truncated, unknown schema id, oversized junk (fast-check)',
+        ok: !failedRun,
+        ms: Date.now() - t0,
+        detail: failedRun,
+      });
+      expect.soft(failedRun, `${topic}: random bad records`).toBeUndefined();
+      // 2. A record of this topic's own schema, valid but over the size limit.
+      await step('valid record over TWS_MAX_RECORD_BYTES', [{ kind: 'oversized-valid' }]);
+      // 3. A record of this topic's own schema with a time no Date can hold.
+      for (const field of TIME_FIELDS[topic] ?? [])
+        await step(`time field ${field} out of range`, [{ kind: 'time-out-of-range', field }]);
+      // 4. Records written with each other topic's registered schema.
+      await step(
+        'records with another topic’s schema id',
+        CONSUMED.filter((t) => t !== topic).map((foreign) => ({ kind: 'foreign-schema' as const, foreign })),
+      );
+      rec.detail('matrix', matrix);
+    });
+  }
+});
+
+function countBy(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}

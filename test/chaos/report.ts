@@ -1,0 +1,152 @@
+// Renders docs/reliability.md from the results of the last chaos run (test-artifacts/chaos-results.json,
+// written by `npm run test:chaos`). Usage: npx tsx test/chaos/report.ts [results.json] [out.md]
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, RESULTS_FILE, readResults, type ResultsFile, type ScenarioResult } from './support/results.ts';
+
+const ABOUT: Record<string, { file: string; what: string }> = {
+  'broker-restart': {
+    file: '1-broker-restart.test.ts',
+    what: 'A private Kafka broker (own ports and data directory, started with `deploy/stack/stack.mjs`; the shared broker is never touched) is stopped with `stackDown` in the middle of a paced stream (30 snapshots/s) and started again after 5 s (the full profile then does it again with 30 s down, past kafkajs’s own retry budget). The producer is the project’s `AvroProducer`; the consumer is a separate process running `consumers/service.ts`. Checked: each outage holds the producer up for its whole length, then both resume on their own; every acknowledged snapshot is in the snapshot tables exactly once and the rollups equal the recomputation.',
+  },
+  'kill-loop': {
+    file: '2-kill-loop.test.ts',
+    what: 'Two metrics-consumer processes in one consumer group (6 partitions, ranges of 7 records, session timeout 6 s) share one ClickHouse — the test process’s embedded store, served to both over IPC the way a server would be (embedded chDB allows one process per data directory). During a paced stream, one of the two, drawn at random, is SIGKILLed at a random moment (0–4 s) after it joined and restarted at once; every kill and restart is a rebalance. Checked: every snapshot exactly once in `snapshots`, `section_snapshots`, `zone_snapshots`, `raw_listings`; hourly and daily rollups equal the recomputation.',
+  },
+  'store-outage': {
+    file: '3-store-outage.test.ts',
+    what: "The consumer process turns on the store’s own fault switch (`store.faults.fail(['write'], ms)`, `lib/clickhouse/faults.ts`) once it has written a quarter of the stream, while the rest of the stream keeps arriving. Checked every 500 ms during the outage: the group’s committed offsets and the written records do not move, and the consumer is backing off; afterwards it catches up to lag 0 with every snapshot exactly once and the rollups as recomputed.",
+  },
+  'source-outage': {
+    file: '4-source-outage.test.ts',
+    what: 'The scheduler (a job every 2 s over 4 events) and a scraper worker run against the simulated marketplace while it is down (server closed), slow (answers after 4× the 500 ms request timeout), returns malformed JSON, then malformed JSON for half of the events. Nothing but the marketplace is restarted. Checked: jobs inside each outage end `failed` (`partial` in the last one), every failed job raises a CRITICAL alert and the error rate a HIGH one, scrape logs carry the error kind (`network`, `timeout`, `parse`), a later job succeeds after each outage, every scrape request has exactly one outcome and every successful scrape exactly one snapshot on the topic.',
+  },
+  soak: {
+    file: '5-soak.test.ts',
+    what: 'The real scraper path (scheduler + worker against the simulated marketplace, 20 events scraped every second: 20 snapshots/s, about 1,500× the default load of 4 events every 300 s) feeds a consumer process (metrics and ops consumers, own embedded ClickHouse). RSS of both processes is sampled every second and consumer lag every 5 s. Checked: mean RSS of the last window < mean of the first window × 1.5 + 50 MB (windows of a minute in the full profile, 15 s in the short one), lag stays bounded and drains to 0 once the scraper stops, every snapshot of the topic is in the tables exactly once with rollups as recomputed, and every job is in `scrape_jobs`.',
+  },
+  'bad-records': {
+    file: '6-bad-input-topics.test.ts',
+    what: 'fast-check generates runs of bad records — random bytes, null values, truncated records, unknown schema ids, records written with another topic’s (registered) schema, records over `TWS_MAX_RECORD_BYTES` (64 KiB here) — on every consumed topic: snapshots (metrics consumer), catalog, scrape jobs, scrape logs (ops consumer), scrape requests (worker), scrape outcomes (scheduler). Each run ends with a good record on the same partition. Checked: the good record is processed (no crash, no stalled partition) and every bad record is in the dead-letter topic with its origin and a fitting reason.',
+  },
+  'parser-fuzz': {
+    file: '6-bad-input-parser.test.ts',
+    what: 'Extends the property test of `producers/sources/hermes.test.ts` with nastier payloads (hex and exponent numbers, huge and negative strings, `__proto__`/`constructor` keys, deep nesting, lone surrogates) and with the whole adapter (`VividSeatsSource` over HTTP: random status codes, content types, Retry-After values, reset sockets, truncated and binary bodies). Checked: only `SourceError` is ever thrown; what is returned fits the contract (ids, int32 quantities and splits, safe-integer cents, every ticket kept or counted as rejected) and encodes with the `ListingSnapshot` Avro schema; 50,000 tickets parse in linear time.',
+  },
+  'api-fuzz': {
+    file: '6-bad-input-api.test.ts',
+    what: 'The API as `tws api` serves it (`startApiRole`: real HTTP, keys required for reads too, CORS configured) is driven with fast-check through every operation of its OpenAPI document, every parameter absent, good or hostile, with good, wrong or garbage keys, random content types and bodies (JSON, binary, over the size limit), and with odd paths and methods. Checked: no 5xx, no stack trace, every error in the `{ error: { code, message } }` form, the tables intact.',
+  },
+  security: {
+    file: '7-security.test.ts',
+    what: 'Key comparison: `createKeyRing` is checked with a spy on `crypto.timingSafeEqual` (32-byte digests only, every key tried, no early exit). The whole pipeline (`tws up`’s `up()`: store, consumers, API, simulated marketplace, worker, scheduler; a failing phase fires alerts to a webhook whose URL holds a token) runs in one process with a pino logger at `trace` writing to a file; it is called with good keys, wrong keys, Basic credentials and the SQL endpoint, and the log file is searched for every key, wrong key, password and token. SQL injection strings go into every parameter of every GET operation and into bodies; `/v1/sql` gets writes, DDL, SETTINGS, file/url/remote/executable/s3 functions, INTO OUTFILE, multi-statements and queries over the row, time and memory limits. Body limit (413, also chunked), rate limit per key (429 with Retry-After, other keys unaffected), CORS only for configured origins.',
+  },
+};
+
+const fmtInt = (n: number | null) => (n === null ? '—' : n.toLocaleString('en-US'));
+const fmtMs = (n: number | null) =>
+  n === null ? '—' : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)} s`;
+
+function value(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : String(v);
+  if (typeof v === 'string') return v;
+  const json = JSON.stringify(v);
+  return `\`${json.length > 400 ? `${json.slice(0, 400)}…` : json}\``;
+}
+
+function scenarioSection(s: ScenarioResult): string {
+  const about = ABOUT[s.id];
+  const lines = [
+    `### ${s.order}. ${s.title}`,
+    '',
+    about ? `[test/chaos/${about.file}](../test/chaos/${about.file}). ${about.what}` : '',
+    '',
+    `- Result: **${s.passed ? 'passed' : 'FAILED'}** in ${fmtMs(s.durationMs)}`,
+    `- Records: ${fmtInt(s.recordsIn)} ${s.unit} in, ${fmtInt(s.recordsOut)} out, ${fmtInt(s.lost)} lost, ${fmtInt(s.duplicated)} duplicated`,
+    `- Recovery time: ${fmtMs(s.recoveryMs)} — ${s.recoveryWhat}`,
+    `- Peak RSS: ${s.peakRssMb === null ? '—' : `${s.peakRssMb} MB`} (${s.rssWhat})`,
+  ];
+  for (const [k, v] of Object.entries(s.details)) {
+    if (k === 'rssSeries') continue;
+    lines.push(`- ${k}: ${value(v)}`);
+  }
+  const series = s.details.rssSeries as Record<string, Array<[number, number]>> | undefined;
+  if (series) {
+    for (const [name, points] of Object.entries(series)) {
+      const step = Math.max(1, Math.ceil(points.length / 12));
+      lines.push(
+        `- RSS over time, ${name} (s → MB): ${points
+          .filter((_, i) => i % step === 0 || i === points.length - 1)
+          .map(([t, mb]) => `${t}→${mb}`)
+          .join(', ')}`,
+      );
+    }
+  }
+  for (const f of s.failures) lines.push(`- Failure: ${f.replace(/\n/g, ' ')}`);
+  return lines.join('\n');
+}
+
+export function render(data: ResultsFile): string {
+  const scenarios = Object.values(data.scenarios).sort((a, b) => a.order - b.order);
+  const passed = scenarios.filter((s) => s.passed).length;
+  const table = [
+    '| # | Scenario | Result | Records in | Records out | Lost | Duplicated | Recovery time | Peak RSS |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...scenarios.map(
+      (s) =>
+        `| ${s.order} | ${s.title} | ${s.passed ? 'passed' : '**FAILED**'} | ${fmtInt(s.recordsIn)} ${s.unit} | ${fmtInt(s.recordsOut)} | ${fmtInt(s.lost)} | ${fmtInt(s.duplicated)} | ${fmtMs(s.recoveryMs)} | ${s.peakRssMb === null ? '—' : `${s.peakRssMb} MB`} |`,
+    ),
+  ];
+  return `# Reliability and security
+
+<!-- Generated by test/chaos/report.ts from ${RESULTS_FILE.replace(`${REPO_ROOT}/`, '')}; do not edit by hand. -->
+
+\`npm run test:chaos\` runs the reliability and security suite ([test/chaos/](../test/chaos/)): fault
+injection (broker restart, consumer kills, store and source outages), a soak, bad-input fuzzing with
+fast-check, and security checks. Each stream scenario checks the end state against its input: every
+snapshot produced appears exactly once in the snapshot tables (\`snapshots\`, \`section_snapshots\`
+with \`sum(total_listings)\` equal to the independently counted valid listings, \`zone_snapshots\`,
+\`raw_listings\`), and the hourly and daily rollups equal an independent recomputation from the raw
+snapshots ([test/support/recompute.ts](../test/support/recompute.ts)).
+
+Profiles: \`TWS_CHAOS_PROFILE=full\` (the default: 30 s store outage, 20 kills, 10-minute soak, 60 s
+source outages, a second 30 s broker outage) and \`short\` (what CI runs, under 8 minutes: 5 s store
+outage, 6 kills, 60 s soak, 12 s source outages). The suite needs the local stack (started when not
+running, as for \`npm test\`); the broker-restart scenario starts and stops a private broker of its
+own. It writes \`test-artifacts/chaos-results.json\`; \`npx tsx test/chaos/report.ts\` renders this page
+from it.
+
+## Last run
+
+- Profile: **${data.profile}**
+- Started: ${data.startedAt}${data.wallMs !== undefined ? `, wall time ${fmtMs(data.wallMs)}` : ' (not finished)'}
+- Machine: ${data.host.cpus} cores, ${data.host.memoryGiB} GiB, Node ${data.host.node}, ${data.host.platform}
+- ${passed} of ${scenarios.length} scenarios passed
+
+${table.join('\n')}
+
+Records are what each scenario feeds in (its unit is given); “out” is what came out where it should
+(rows in the snapshot tables, outcomes, dead letters, answers); “lost” is what did not (for the fuzzing
+and security rows: an exception other than \`SourceError\`, a 5xx answer, a secret in the logs);
+“duplicated” is what came out twice. Recovery time is defined per scenario below.
+
+## Scenarios
+
+${scenarios.map(scenarioSection).join('\n\n')}
+`;
+}
+
+const isMain =
+  process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/test\/chaos\//, '/test/chaos/'));
+if (isMain) {
+  const input = process.argv[2] ?? RESULTS_FILE;
+  const output = process.argv[3] ?? join(REPO_ROOT, 'docs', 'reliability.md');
+  const data = readResults(input);
+  if (!data) {
+    console.error(`no results at ${input}: run npm run test:chaos first`);
+    process.exit(1);
+  }
+  writeFileSync(output, render(data));
+  console.log(`wrote ${output} (${Object.keys(data.scenarios).length} scenarios, profile ${data.profile})`);
+}
