@@ -71,9 +71,9 @@ function runUntilSignal(stop: () => Promise<void>, log: ReturnType<typeof create
     stoppingSince = Date.now();
     print(`\n${sig}: stopping…`);
     const force = setTimeout(() => {
-      log.error('shutdown took longer than 30 s; exiting');
+      log.error('shutdown took longer than 60 s; exiting');
       process.exit(1);
-    }, 30_000);
+    }, 60_000);
     force.unref();
     stop()
       .then(() => {

@@ -52,7 +52,7 @@ function npmStart() {
       process.kill(-child.pid!, 'SIGINT');
       await exited;
       // npm itself dies of the signal; what matters is that nothing of the group is left.
-      return waitFor('every process of the run to exit', async () => !groupAlive(child.pid!), 30_000);
+      return waitFor('every process of the run to exit', async () => !groupAlive(child.pid!), 90_000);
     },
   };
 }
