@@ -14,7 +14,7 @@
 //   BENCH_SNAPSHOTS=10000   data-set size at scale 1 (× 200 listings each); BENCH_API_EVENTS=100
 //   BENCH_VARIANTS=0        skips the extra ingest run without raw listings
 //   BENCH_CPU_PROF=1        a CPU profile per phase process in bench/results/profiles/ (bench/profile.ts reads them)
-// The full run takes about 7 minutes on 2 cores. The local stack is started when it is not running,
+// The full run takes 6–8 minutes on 2 cores. The local stack is started when it is not running,
 // and only what this run started is stopped again; topics, groups and chDB paths are unique per run.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

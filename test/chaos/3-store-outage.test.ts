@@ -57,7 +57,7 @@ interface Observed {
   backingOff: boolean;
   retries: number;
   backlog: number;
-  /** null: not caught up within 45 s. */
+  /** null: not caught up within 30 s. */
   catchUpMs: number | null;
   lagAfter: number;
 }
@@ -105,7 +105,7 @@ describe('store outage', () => {
       const caughtUpAt = await until(
         `the consumer to catch up after outage ${i + 1} (${outage.name})`,
         async () => ((await committedTotal(kafka, group, topic)) >= target ? Date.now() : undefined),
-        45_000,
+        30_000,
         200,
       ).catch(() => undefined);
       observed.push({
@@ -151,7 +151,7 @@ describe('store outage', () => {
       // The runner's own backoff: state `backing-off`, tws_sink_paused = 1, retries counted.
       expect.soft(o.backingOff, `${o.outage}: the consumer reported backing off`).toBe(true);
       expect.soft(o.retries, `${o.outage}: retries with backoff`).toBeGreaterThan(0);
-      expect.soft(o.catchUpMs, `${o.outage}: caught up within 45 s after the outage`).not.toBeNull();
+      expect.soft(o.catchUpMs, `${o.outage}: caught up within 30 s after the outage`).not.toBeNull();
     }
     expect.soft(caughtUp, 'caught up with the whole stream').toBe(true);
     expectTablesMatch(dump, exp);

@@ -372,7 +372,7 @@ async function goodRecord(topic: Consumed): Promise<void> {
   const count = async (sql: string, params: Record<string, unknown>) =>
     Number((await store.query<{ n: number }>(sql, params))[0]?.n ?? 0);
   const wait = (what: string, fn: () => Promise<boolean> | boolean) =>
-    until(`${topic}: ${what}`, async () => (await fn()) || undefined, 6_000, 200);
+    until(`${topic}: ${what}`, async () => (await fn()) || undefined, 5_000, 200);
   switch (topic) {
     case 'snapshots':
       await send(s.snapshots);
@@ -491,7 +491,7 @@ async function exercise(
   const name = producer.topics[topic];
   const find = (s: { partition: number; offset: number }) =>
     dlq.find((d) => d.topic === name && d.partition === s.partition && d.offset === s.offset);
-  await until('the dead letters', () => sent.every(find) || undefined, processed ? 4_000 : 500, 200).catch(
+  await until('the dead letters', () => sent.every(find) || undefined, processed ? 3_000 : 500, 200).catch(
     () => undefined,
   );
   const missing = sent.filter((s) => !find(s));
