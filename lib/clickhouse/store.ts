@@ -203,25 +203,23 @@ class ClickHouseStore implements Store {
     private readonly sandbox: ClickHouseClient,
   ) {}
 
-  async sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
-    this.faults.check('read');
-    try {
-      const rs = await this.sandbox.query({
-        query: sql,
-        query_params: params,
-        format: 'JSONEachRow',
-        clickhouse_settings: { output_format_json_quote_64bit_integers: 0, ...settings },
-      });
-      return await rs.json<T>();
-    } catch (err) {
-      throw translateError(err, 'query');
-    }
+  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
+    return this.select<T>(this.sandbox, sql, params, settings);
   }
 
-  async query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]> {
+  query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]> {
+    return this.select<T>(this.reader, sql, params, settings);
+  }
+
+  private async select<T>(
+    client: ClickHouseClient,
+    sql: string,
+    params?: QueryParams,
+    settings?: ClickHouseSettings,
+  ): Promise<T[]> {
     this.faults.check('read');
     try {
-      const rs = await this.reader.query({
+      const rs = await client.query({
         query: sql,
         query_params: params,
         format: 'JSONEachRow',
