@@ -8,6 +8,7 @@ import type { Kafka } from '../lib/kafka/client.ts';
 import type { EventCatalog } from '../lib/catalog/catalog.ts';
 import type { Config } from '../lib/config.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { checkScrapeOutcome } from '../lib/records/plausible.ts';
 import { startAvroConsumer, type RunningConsumer } from '../lib/kafka/avro-consumer.ts';
 import type { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -61,6 +62,8 @@ export class Scheduler {
       topic: producer.topics.scrapeOutcomes,
       codec: producer.codec,
       log,
+      maxRecordBytes: config.consumer.maxRecordBytes,
+      validate: (v) => checkScrapeOutcome(v),
       fromBeginning: false,
       onRecord: async (o) => this.onOutcome(o),
       onPoison: toDeadLetter(producer, group),

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from '../lib/kafka/client.ts';
 import type { Config } from '../lib/config.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { checkScrapeRequest } from '../lib/records/plausible.ts';
 import { startAvroConsumer, type RunningConsumer } from '../lib/kafka/avro-consumer.ts';
 import type { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -46,6 +47,8 @@ export class ScrapeWorker {
       topic: producer.topics.scrapeRequests,
       codec: producer.codec,
       log,
+      maxRecordBytes: config.consumer.maxRecordBytes,
+      validate: (v) => checkScrapeRequest(v),
       fromBeginning: true,
       concurrency: config.source.concurrency,
       onRecord: async (req) => void (await this.handle(req)),

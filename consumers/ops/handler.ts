@@ -2,7 +2,7 @@
 // the `events`, `scrape_jobs` and `scraper_logs` tables, through the same exactly-once runner.
 import { catalogRow } from '../../lib/catalog/catalog.ts';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
-import { PoisonRecordError } from '../../lib/errors.ts';
+import { checkCatalogEvent, checkScrapeJob, checkScrapeLog } from '../../lib/records/plausible.ts';
 import type { TopicNames } from '../../lib/kafka/topics.ts';
 import type { CatalogEvent, ScrapeJob, ScrapeLog } from '../../lib/model.ts';
 import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
@@ -25,10 +25,10 @@ const logRow = (l: ScrapeLog) => ({
 export class OpsHandler implements BatchHandler<OpsRecord> {
   constructor(private readonly topics: TopicNames) {}
 
-  validate(v: OpsRecord): void {
-    if ('event_id' in v && 'version' in v && !v.event_id)
-      throw new PoisonRecordError('catalog entry without event_id', 'invalid');
-    if ('job_id' in v && !v.job_id) throw new PoisonRecordError('record without job_id', 'invalid');
+  validate(v: OpsRecord, topic: string): void {
+    if (topic === this.topics.catalog) checkCatalogEvent(v as CatalogEvent);
+    else if (topic === this.topics.scrapeJobs) checkScrapeJob(v as ScrapeJob);
+    else if (topic === this.topics.scrapeLogs) checkScrapeLog(v as ScrapeLog);
   }
 
   async prepare(records: SourceRecord<OpsRecord>[], where: { topic: string }): Promise<Prepared> {

@@ -51,7 +51,7 @@ export interface Prepared {
 
 export interface BatchHandler<T> {
   /** Throws PoisonRecordError('invalid') for impossible values. */
-  validate?(value: T): void;
+  validate?(value: T, topic: string): void;
   prepare(records: SourceRecord<T>[], where: { topic: string; partition: number }): Promise<Prepared>;
   /** Called once per partition after (re)assignment, before its first range. */
   onPartitionLoaded?(topic: string, partition: number): Promise<void>;
@@ -327,12 +327,12 @@ export class BatchRunner<T> {
     // Registry outages are retried here; only the record's own faults come out as poison.
     const value = await this.withRetry(
       `decode ${topic}:${partition}@${m.offset}`,
-      () => this.o.codec.decode<T>(m.value),
+      () => this.o.codec.decode<T>(m.value, topic),
       stale,
       heartbeat,
     );
     try {
-      this.o.handler.validate?.(value);
+      this.o.handler.validate?.(value, topic);
     } catch (err) {
       if (err instanceof PoisonRecordError) throw err;
       throw new PoisonRecordError(`invalid record: ${errorMessage(err)}`, 'invalid', err);

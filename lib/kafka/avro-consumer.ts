@@ -5,7 +5,7 @@
 // a retriable handler error is thrown, so kafkajs re-fetches the batch after a backoff.
 import pLimit from 'p-limit';
 import type { Kafka } from 'kafkajs';
-import { PoisonRecordError } from '../errors.ts';
+import { PoisonRecordError, errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AvroCodec } from '../registry/codec.ts';
 import { createConsumer, type Consumer, type KafkaMessage } from './client.ts';
@@ -25,6 +25,10 @@ export interface AvroConsumerOptions<T> {
   log: Logger;
   fromBeginning?: boolean;
   concurrency?: number;
+  /** Largest record accepted (TWS_MAX_RECORD_BYTES); larger ones are poison. */
+  maxRecordBytes?: number;
+  /** Throws PoisonRecordError('invalid') for values no producer of the topic could have written. */
+  validate?: (value: T) => void;
   onRecord: (value: T, meta: RecordMeta) => Promise<void>;
   onPoison: (err: PoisonRecordError, message: KafkaMessage, meta: RecordMeta) => Promise<void>;
 }
@@ -36,6 +40,16 @@ export interface RunningConsumer {
   /** Resolves after the first fetch that followed the join: from here on no new record is missed. */
   fetching: Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Any error of a validator (a TypeError on a strange value, too) makes the record poison, not the batch stuck. */
+function validateOrPoison<T>(validate: (value: T) => void, value: T): void {
+  try {
+    validate(value);
+  } catch (err) {
+    if (err instanceof PoisonRecordError) throw err;
+    throw new PoisonRecordError(`invalid record: ${errorMessage(err)}`, 'invalid', err);
+  }
 }
 
 export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promise<RunningConsumer> {
@@ -53,6 +67,7 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
     if (hasJoined) markFetching();
   });
   const limit = pLimit(opts.concurrency ?? 1);
+  const maxBytes = opts.maxRecordBytes ?? 8 * 1024 * 1024;
   await consumer.connect();
   await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? false });
   await consumer.run({
@@ -70,7 +85,13 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
           };
           let value: T;
           try {
-            value = await opts.codec.decode<T>(message.value);
+            if (message.value && message.value.length > maxBytes)
+              throw new PoisonRecordError(
+                `record of ${message.value.length} bytes exceeds the ${maxBytes}-byte limit`,
+                'oversized',
+              );
+            value = await opts.codec.decode<T>(message.value, batch.topic);
+            if (opts.validate) validateOrPoison(opts.validate, value);
           } catch (err) {
             if (err instanceof PoisonRecordError) return opts.onPoison(err, message, meta);
             throw err;

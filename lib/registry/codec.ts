@@ -21,9 +21,15 @@ function isUnavailable(err: unknown): boolean {
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|network|timeout|fetch failed/i.test(e?.message ?? '');
 }
 
+/** How long a "this schema id is not under this topic's subject" answer is trusted. */
+const FOREIGN_ID_TTL_MS = 60_000;
+
 export class AvroCodec {
   private readonly registry: SchemaRegistry;
   private readonly ids = new Map<string, number>();
+  /** Per topic, the schema ids the registry lists under its value subject (any version). */
+  private readonly subjectIds = new Map<string, Set<number>>();
+  private readonly foreignIds = new Map<string, number>();
 
   constructor(readonly url: string) {
     this.registry = new SchemaRegistry({ host: url, retry: { retries: 3 } });
@@ -37,6 +43,7 @@ export class AvroCodec {
         { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
       );
       this.ids.set(topic, id);
+      this.acceptedIds(topic).add(id);
       return id;
     } catch (err) {
       if (isUnavailable(err))
@@ -59,12 +66,15 @@ export class AvroCodec {
    * Decodes any record written with a registered schema. A record that is not in the wire format,
    * names an unknown schema id, or does not parse is a PoisonRecordError; an unreachable registry
    * is a retriable BrokerUnavailableError, so the caller waits instead of dead-lettering.
+   * With `topic`, the schema id must also be one the registry lists under the topic's value subject:
+   * a record written with another topic's schema decodes fine but is not this topic's record.
    */
-  async decode<T>(buf: Buffer | null): Promise<T> {
+  async decode<T>(buf: Buffer | null, topic?: string): Promise<T> {
     if (!buf || buf.length < 5)
       throw new PoisonRecordError('record value is empty or shorter than the 5-byte wire header', 'decode');
     if (buf[0] !== 0)
       throw new PoisonRecordError(`record does not start with the Confluent magic byte 0 (got ${buf[0]})`, 'decode');
+    if (topic !== undefined) await this.assertSubjectHas(topic, buf.readInt32BE(1));
     try {
       return (await this.registry.decode(buf)) as T;
     } catch (err) {
@@ -80,6 +90,36 @@ export class AvroCodec {
         err,
       );
     }
+  }
+
+  private acceptedIds(topic: string): Set<number> {
+    let ids = this.subjectIds.get(topic);
+    if (!ids) this.subjectIds.set(topic, (ids = new Set()));
+    return ids;
+  }
+
+  private async assertSubjectHas(topic: string, id: number): Promise<void> {
+    const accepted = this.acceptedIds(topic);
+    if (accepted.has(id)) return;
+    const key = `${topic}\u0000${id}`;
+    const foreignUntil = this.foreignIds.get(key);
+    const foreign = () =>
+      new PoisonRecordError(`schema id ${id} is not registered under ${valueSubject(topic)}`, 'schema');
+    if (foreignUntil !== undefined && foreignUntil > Date.now()) throw foreign();
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}/schemas/ids/${id}/versions`, { signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
+    }
+    if (res.status === 404) throw new PoisonRecordError(`schema id ${id} is unknown to the registry`, 'schema');
+    if (!res.ok)
+      throw new BrokerUnavailableError(`schema registry answered HTTP ${res.status} for the subjects of schema ${id}`);
+    const versions = (await res.json()) as Array<{ subject: string }>;
+    if (versions.some((v) => v.subject === valueSubject(topic))) return void accepted.add(id);
+    if (this.foreignIds.size > 10_000) this.foreignIds.clear();
+    this.foreignIds.set(key, Date.now() + FOREIGN_ID_TTL_MS);
+    throw foreign();
   }
 
   /** Asks the registry whether `schemaName` may replace the latest version under `topic` (BACKWARD). */

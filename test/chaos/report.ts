@@ -55,6 +55,34 @@ function value(v: unknown): string {
   return `\`${json.length > 400 ? `${json.slice(0, 400)}…` : json}\``;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const cell = (v: unknown) => (typeof v === 'boolean' ? (v ? 'yes' : '**no**') : value(v)).replace(/\|/g, '\\|');
+
+/** An array of flat objects as a markdown table. */
+function table(rows: Array<Record<string, unknown>>): string[] {
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return [
+    `| ${cols.join(' | ')} |`,
+    `| ${cols.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`),
+  ];
+}
+
+/** The bad-records matrix: topic × check. */
+function matrix(m: Record<string, Array<{ what: string; ok: boolean; ms: number; detail?: string }>>): string[] {
+  return table(
+    Object.entries(m).flatMap(([topic, steps]) =>
+      steps.map((s) => ({
+        topic,
+        check: s.what,
+        result: s.ok ? 'ok' : '**FAILED**',
+        ms: s.ms,
+        detail: s.detail ?? '',
+      })),
+    ),
+  );
+}
+
 function scenarioSection(s: ScenarioResult): string {
   const about = ABOUT[s.id];
   const lines = [
@@ -64,12 +92,17 @@ function scenarioSection(s: ScenarioResult): string {
     '',
     `- Result: **${s.passed ? 'passed' : 'FAILED'}** in ${fmtMs(s.durationMs)}`,
     `- Records: ${fmtInt(s.recordsIn)} ${s.unit} in, ${fmtInt(s.recordsOut)} out, ${fmtInt(s.lost)} lost, ${fmtInt(s.duplicated)} duplicated`,
-    `- Recovery time: ${fmtMs(s.recoveryMs)} — ${s.recoveryWhat}`,
-    `- Peak RSS: ${s.peakRssMb === null ? '—' : `${s.peakRssMb} MB`} (${s.rssWhat})`,
+    `- Recovery time: ${s.recoveryMs === null ? s.recoveryWhat : `${fmtMs(s.recoveryMs)} (${s.recoveryWhat})`}`,
+    `- Peak RSS: ${s.peakRssMb === null ? s.rssWhat : `${s.peakRssMb} MB (${s.rssWhat})`}`,
   ];
+  const tables: string[] = [];
   for (const [k, v] of Object.entries(s.details)) {
     if (k === 'rssSeries') continue;
-    lines.push(`- ${k}: ${value(v)}`);
+    if (k === 'matrix' && isRecord(v)) {
+      tables.push('', `${k}:`, '', ...matrix(v as Parameters<typeof matrix>[0]));
+    } else if (Array.isArray(v) && v.length > 0 && v.every(isRecord) && v.length <= 40) {
+      tables.push('', `${k}:`, '', ...table(v));
+    } else lines.push(`- ${k}: ${value(v)}`);
   }
   const series = s.details.rssSeries as Record<string, Array<[number, number]>> | undefined;
   if (series) {
@@ -84,7 +117,7 @@ function scenarioSection(s: ScenarioResult): string {
     }
   }
   for (const f of s.failures) lines.push(`- Failure: ${f.replace(/\n/g, ' ')}`);
-  return lines.join('\n');
+  return [...lines, ...tables].join('\n');
 }
 
 export function render(data: ResultsFile): string {

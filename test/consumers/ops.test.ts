@@ -1,11 +1,14 @@
 // The operations consumer materializes the catalog (compacted topic), jobs and scraper logs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventCatalog } from '../../lib/catalog/catalog.ts';
+import { createProducer } from '../../lib/kafka/client.ts';
+import { DLQ_HEADERS } from '../../lib/kafka/topics.ts';
 import { createLogger, silentLogger } from '../../lib/logger.ts';
 import type { CatalogEvent, ScrapeJob, ScrapeLog } from '../../lib/model.ts';
 import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
 import { testConfig } from '../helpers/env.ts';
 import { count, setUpPipeline, waitFor } from '../support/pipeline.ts';
+import { readHeaders } from '../support/read-topic.ts';
 
 const config = testConfig();
 let env: Awaited<ReturnType<typeof setUpPipeline>>;
@@ -21,8 +24,8 @@ const event = (v: number, active: boolean): CatalogEvent => ({
   starts_at: Date.UTC(2026, 11, 24, 1),
   capacity: 18_000,
   active,
-  created_at: 1_000,
-  updated_at: 1_000 + v,
+  created_at: Date.UTC(2026, 0, 1),
+  updated_at: Date.UTC(2026, 0, 1) + v,
   version: v,
 });
 
@@ -52,6 +55,25 @@ beforeAll(async () => {
     attempts: 1,
     http_status: 403,
   };
+  // Regression (chaos suite, bad records): records that decode but are not this topic's, or hold a
+  // time no Date can hold, used to pass decoding and then fail the batch's write forever.
+  const raw = createProducer(env.kafka);
+  await raw.connect();
+  const far = 9_000_000_000_000_000;
+  const poison = [
+    {
+      topic: 'catalog',
+      value: await env.producer.codec.encode(env.producer.topics.catalog, { ...event(0, true), starts_at: far }),
+    },
+    {
+      topic: 'scrapeJobs',
+      value: await env.producer.codec.encode(env.producer.topics.scrapeJobs, { ...job, started_at: far }),
+    },
+    { topic: 'scrapeLogs', value: await env.producer.codec.encode(env.producer.topics.catalog, event(0, true)) },
+  ] as const;
+  for (const p of poison)
+    await raw.send({ topic: env.producer.topics[p.topic], messages: [{ key: 'bad', value: p.value }] });
+  await raw.disconnect();
   await env.producer.send(
     'catalog',
     [event(1, true), event(2, true), event(3, false)].map((e) => ({ key: e.event_id, value: e })),
@@ -100,5 +122,12 @@ describe('operations consumer', () => {
     );
     expect(log).toMatchObject({ kind: 'blocked', http_status: 403 });
     expect(log!.stack_trace).toContain('SourceError');
+  });
+
+  it('dead-letters records with impossible times or another topic’s schema, and goes on', async () => {
+    const seen = await readHeaders(env.kafka, env.producer.topics.deadLetter, 3);
+    const reasons = seen.map((h) => h[DLQ_HEADERS.reason]).sort();
+    expect(reasons).toEqual(['invalid', 'invalid', 'schema']);
+    expect(consumers.ops.stats.deadLettered).toBe(3);
   });
 });

@@ -50,4 +50,30 @@ describe('real schema registry (Confluent API)', () => {
     const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 1, 2, 3]);
     await expect(codec.decode(unknownId)).rejects.toMatchObject({ reason: 'schema' });
   });
+
+  it('refuses, for a topic, a record written with a schema not registered under its subject', async () => {
+    const codec = new AvroCodec(cfg.registry.url);
+    const jobs = topicNames(cfg.kafka.topicPrefix).scrapeJobs;
+    await codec.register(topic, 'ScrapeRequest');
+    await codec.register(jobs, 'ScrapeJob');
+    const job = {
+      job_id: 'j1',
+      status: 'running',
+      started_at: 1_700_000_000_000,
+      finished_at: null,
+      events_planned: 1,
+      events_succeeded: 0,
+      events_failed: 0,
+      snapshots: 0,
+      listings: 0,
+      retries: 0,
+      error: null,
+    };
+    const buf = await codec.encode(jobs, job);
+    // A fresh codec has no cache: the registry's subject list decides.
+    const reader = new AvroCodec(cfg.registry.url);
+    expect(await reader.decode(buf, jobs)).toEqual(job);
+    await expect(reader.decode(buf, topic)).rejects.toMatchObject({ reason: 'schema' });
+    await expect(reader.decode(buf, topic)).rejects.toThrow(/not registered under .*requests.*-value/);
+  });
 });

@@ -30,3 +30,25 @@ export async function readTopic<T>(
   await consumer.disconnect();
   return out;
 }
+
+/** Reads the headers of at least `min` records of `topic` (a dead-letter topic: values stay raw). */
+export async function readHeaders(
+  kafka: Kafka,
+  topic: string,
+  min: number,
+  timeoutMs = 60_000,
+): Promise<Array<Record<string, string>>> {
+  const consumer = createConsumer(kafka, uniqueId('headers-'));
+  const out: Array<Record<string, string>> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      out.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && out.length < min) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  return out;
+}

@@ -70,7 +70,10 @@ export class ConsumerChild {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.status && pred(this.status)) return this.status;
-      if (!this.alive) throw new Error(`consumer child exited before ${what}:\n${this.stderr.slice(-3000)}`);
+      if (!this.alive)
+        throw new Error(
+          `consumer child exited (code ${this.proc.exitCode}, signal ${this.proc.signalCode}) before ${what}:\n${this.stderr.slice(-3000)}`,
+        );
       await sleep(100);
     }
     throw new Error(`consumer child: timed out waiting for ${what} (last status ${JSON.stringify(this.status)})`);
