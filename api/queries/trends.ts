@@ -82,9 +82,13 @@ export interface InventoryRow {
   /** Mean over the window's scrapes. */
   tickets_avg: number;
   tickets_peak: number;
+  /** The event's venue capacity from the catalog (the same on every row), for availability. */
+  capacity: number | null;
 }
 
-const INVENTORY_COLUMNS = 'tickets_last, listings_last, tickets_avg, tickets_peak';
+// Capacity rides along as a scalar subquery: one query per request, not two.
+const INVENTORY_COLUMNS = `tickets_last, listings_last, tickets_avg, tickets_peak,
+  (SELECT capacity FROM events FINAL WHERE event_id = {event_id:String} LIMIT 1) AS capacity`;
 const INVENTORY_SQL: Record<Granularity, string> = {
   hourly: `SELECT ${HOUR_T} AS t_ms, ${INVENTORY_COLUMNS} FROM zone_hourly WHERE ${HOURS} ORDER BY hour`,
   daily: `SELECT ${DAY_T} AS t_ms, ${INVENTORY_COLUMNS} FROM zone_daily WHERE ${DAYS} ORDER BY day`,

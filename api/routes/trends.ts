@@ -1,5 +1,5 @@
-// Trend endpoints of one zone of one event: price, group price, inventory and candles. Each checks
-// that the event and the zone exist (404 otherwise), resolves the time range (api/trends/windows.ts),
+// Trend endpoints of one zone of one event: price, group price, inventory and candles. Each answers
+// 404 for an unknown event or zone (checked only when the trend is empty), resolves the time range (api/trends/windows.ts),
 // asks one question of api/queries/trends.ts and shapes the answer with the pure functions of
 // api/trends/. Answers are JSON or CSV, carry a strong ETag and are cacheable once closed.
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
@@ -44,11 +44,11 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const privateOnly = deps.config.readAuth === 'key';
   const middleware = [deps.auth.read, etag()];
 
-  /** Event and zone must exist, the range must be valid; returns the event and the window query. */
-  async function prepare(
+  /** The range must be valid; returns it and the window query. */
+  function prepare(
     eventId: string,
     q: { zone: string; from?: string | undefined; to?: string | undefined; granularity: 'hourly' | 'daily' },
-  ): Promise<{ event: CatalogEventView; range: ResolvedRange; wq: WindowQuery }> {
+  ): { range: ResolvedRange; wq: WindowQuery } {
     const range = resolveRange(
       {
         from: q.from === undefined ? undefined : parseInstant(q.from)!,
@@ -58,14 +58,28 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       deps.now(),
       deps.config.maxRangeDays,
     );
-    const [event, zoneFound] = await Promise.all([catalog.get(eventId), zoneExists(store, eventId, q.zone)]);
-    if (!event) throw new NotFoundError(`event ${eventId} not found`);
-    if (!zoneFound) throw new NotFoundError(`event ${eventId} has no zone with that name`);
     return {
-      event,
       range,
       wq: { eventId, zone: q.zone, granularity: q.granularity, start: range.start, end: range.end },
     };
+  }
+
+  /**
+   * The trend query runs first and alone: a zone with points exists, so a request with points costs
+   * one query, as the direct-query floor does (bench, issue 7). Only an empty answer pays for the
+   * checks that tell an empty range (200) from an unknown event or zone (404).
+   */
+  async function existing<R>(eventId: string, zone: string, rows: R[]): Promise<R[]> {
+    if (rows.length > 0) return rows;
+    await assertZone(eventId, zone);
+    return rows;
+  }
+
+  async function assertZone(eventId: string, zone: string): Promise<CatalogEventView> {
+    const [event, zoneFound] = await Promise.all([catalog.get(eventId), zoneExists(store, eventId, zone)]);
+    if (!event) throw new NotFoundError(`event ${eventId} not found`);
+    if (!zoneFound) throw new NotFoundError(`event ${eventId} has no zone with that name`);
+    return event;
   }
 
   const head = (eventId: string, zone: string, granularity: 'hourly' | 'daily', range: ResolvedRange) => ({
@@ -90,8 +104,8 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const { eventId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const { range, wq } = await prepare(eventId, q);
-      const rows = await priceTrend(store, wq);
+      const { range, wq } = prepare(eventId, q);
+      const rows = await existing(eventId, q.zone, await priceTrend(store, wq));
       const summary = summarizeTrend(rows.map((r) => r.min_price_cents));
       const points = rows.map((r) => ({
         t: toIso(r.t_ms),
@@ -129,8 +143,8 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const { eventId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const { range, wq } = await prepare(eventId, q);
-      const rows = await groupPriceTrend(store, { ...wq, groupSize: q.group_size });
+      const { range, wq } = prepare(eventId, q);
+      const rows = await existing(eventId, q.zone, await groupPriceTrend(store, { ...wq, groupSize: q.group_size }));
       const points = rows.map((r) => ({ t: toIso(r.t_ms), price: centsToUsd(r.price_cents)! }));
       return sendTrend(
         c,
@@ -154,8 +168,9 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const { eventId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const { event, range, wq } = await prepare(eventId, q);
+      const { range, wq } = prepare(eventId, q);
       const rows = await inventoryTrend(store, wq);
+      const capacity = rows.length > 0 ? rows[0]!.capacity : (await assertZone(eventId, q.zone)).capacity;
       const peak = rangePeak(rows.map((r) => r.tickets_peak));
       const points = rows.map((r) => ({
         t: toIso(r.t_ms),
@@ -163,12 +178,12 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
         listings: r.listings_last,
         tickets_avg: round2(r.tickets_avg),
         tickets_peak: r.tickets_peak,
-        availability_rate: round2OrNull(availabilityRate(r.tickets_last, event.capacity)),
+        availability_rate: round2OrNull(availabilityRate(r.tickets_last, capacity)),
         sell_through: round2OrNull(sellThrough(peak, r.tickets_last)),
       }));
       return sendTrend(
         c,
-        { ...head(eventId, q.zone, q.granularity, range), capacity: event.capacity, peak_tickets: peak, points },
+        { ...head(eventId, q.zone, q.granularity, range), capacity, peak_tickets: peak, points },
         {
           csv: wantsCsv(c, q.format),
           columns: ['t', 'tickets', 'listings', 'tickets_avg', 'tickets_peak', 'availability_rate', 'sell_through'],
@@ -197,8 +212,8 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const { eventId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const { range, wq } = await prepare(eventId, q);
-      const rows = await candles(store, wq);
+      const { range, wq } = prepare(eventId, q);
+      const rows = await existing(eventId, q.zone, await candles(store, wq));
       const points = rows.map((r) => ({
         t: toIso(r.t_ms),
         open: centsToUsd(r.open_cents)!,
