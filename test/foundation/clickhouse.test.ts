@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError } from '../../lib/errors.ts';
+import { chDateTime } from '../../lib/clickhouse/format.ts';
 import { loadMigrations, migrate } from '../../lib/clickhouse/migrate.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
+import { INSERT_CHUNK_ROWS, chunkToken, insertChunks } from '../../consumers/runner/batch-runner.ts';
 import { testConfig } from '../helpers/env.ts';
 
 const cfg = testConfig();
@@ -63,6 +65,38 @@ describe('embedded ClickHouse (chDB) and migrations', () => {
       { id: 'e1' },
     );
     expect(rows).toEqual([{ event_id: 'e1', capacity: 1200, active: true, n: 1 }]);
+  });
+
+  it('a replayed range cut into insert chunks adds nothing the second time', async () => {
+    await migrate(store);
+    const scrapedAt = chDateTime(Date.now()); // inside the table's TTL
+    const rows = Array.from({ length: INSERT_CHUNK_ROWS * 2 + 500 }, (_, i) => ({
+      event_id: 'chunked',
+      scraped_at: scrapedAt,
+      snapshot_id: 's1',
+      zone_id: 'z',
+      zone: 'Floor',
+      section: 'A',
+      row: '1',
+      listing_id: `l${i}`,
+      quantity: 2,
+      base_price_cents: 1000,
+      all_in_price_cents: 1200,
+      splits: [2],
+      outlier: false,
+      rejected_reason: '',
+    }));
+    const write = async () => {
+      for (const [k, chunk] of insertChunks(rows).entries())
+        await store.insert('raw_listings', chunk, { dedupToken: chunkToken('g:t:0:0-9:raw_listings', k) });
+    };
+    await write();
+    await write();
+    const [r] = await store.query<{ n: number; ids: number }>(
+      "SELECT count() AS n, uniqExact(listing_id) AS ids FROM raw_listings WHERE event_id = 'chunked'",
+    );
+    expect(insertChunks(rows).map((c) => c.length)).toEqual([INSERT_CHUNK_ROWS, INSERT_CHUNK_ROWS, 500]);
+    expect(r).toEqual({ n: rows.length, ids: rows.length });
   });
 
   it('an insert without a token does not inherit the previous insert token (chDB keeps session settings)', async () => {
