@@ -46,10 +46,14 @@ export interface SnapshotMetrics {
 export const daysToEvent = (scrapedAt: number, eventStartsAt: number | null): number | null =>
   eventStartsAt === null ? null : Math.floor((eventStartsAt - scrapedAt) / DAY_MS);
 
+type Item = CheckedListing & { reason: RejectReason | '' };
+
 interface ZoneGroup {
   zone_id: string;
   zone: string;
-  sections: Map<string, Array<CheckedListing & { reason: RejectReason | '' }>>;
+  sections: Map<string, Item[]>;
+  /** Every item of the zone, section after section as they came. */
+  all: Item[];
 }
 
 export function computeSnapshotMetrics(snapshot: ListingSnapshot, opts: MetricsOptions): SnapshotMetrics {
@@ -63,17 +67,17 @@ export function computeSnapshotMetrics(snapshot: ListingSnapshot, opts: MetricsO
   const zones = new Map<string, ZoneGroup>();
   for (const z of snapshot.zones) {
     let group = zones.get(z.zone_id);
-    if (!group) zones.set(z.zone_id, (group = { zone_id: z.zone_id, zone: z.name, sections: new Map() }));
+    if (!group) zones.set(z.zone_id, (group = { zone_id: z.zone_id, zone: z.name, sections: new Map(), all: [] }));
     for (const s of z.sections) {
       let items = group.sections.get(s.name);
       if (!items) group.sections.set(s.name, (items = []));
       for (const listing of s.listings) {
         const check = checkListing(listing, basis);
-        items.push(
-          check.ok
-            ? { listing, priceCents: check.priceCents, outlier: false, reason: '' }
-            : { listing, priceCents: null, outlier: false, reason: check.reason },
-        );
+        const item: Item = check.ok
+          ? { listing, priceCents: check.priceCents, outlier: false, reason: '' }
+          : { listing, priceCents: null, outlier: false, reason: check.reason };
+        items.push(item);
+        group.all.push(item);
       }
     }
   }
@@ -88,7 +92,7 @@ export function computeSnapshotMetrics(snapshot: ListingSnapshot, opts: MetricsO
   };
 
   for (const group of zones.values()) {
-    const all = [...group.sections.values()].flat();
+    const all = group.all;
     // Observe first, then read: the reference includes this scrape, so the very first scrape of a
     // zone still catches a fat-finger among normal listings. The rounded median is what
     // zone_snapshots.median_price_cents stores, so the state can be rebuilt from that table.
@@ -100,14 +104,23 @@ export function computeSnapshotMetrics(snapshot: ListingSnapshot, opts: MetricsO
     const reference = opts.medians.reference(key, at);
     for (const item of all) item.outlier = item.priceCents !== null && isOutlier(item.priceCents, reference, ratio);
 
-    const ids = { zone_id: group.zone_id, zone: group.zone };
+    const { zone_id, zone } = group;
     for (const [section, items] of group.sections) {
-      out.sections.push({ ...ids, section, ...priceMetrics(items, exclude) });
-      for (const { listing, priceCents, outlier, reason } of items) {
-        out.listings.push({ ...ids, section, listing, priceCents, outlier, rejectedReason: reason });
+      out.sections.push({ zone_id, zone, section, ...priceMetrics(items, exclude) });
+      // Plain literals, no spreads: this runs once per listing (issue 7 profile: spreads and GC led).
+      for (const item of items) {
+        out.listings.push({
+          zone_id,
+          zone,
+          section,
+          listing: item.listing,
+          priceCents: item.priceCents,
+          outlier: item.outlier,
+          rejectedReason: item.reason,
+        });
       }
     }
-    const zoneRow: ZoneMetrics = { ...ids, sections: group.sections.size, ...priceMetrics(all, exclude) };
+    const zoneRow: ZoneMetrics = { zone_id, zone, sections: group.sections.size, ...priceMetrics(all, exclude) };
     out.zones.push(zoneRow);
     out.rejected += zoneRow.rejected_listings;
     out.outliers += zoneRow.outlier_listings;

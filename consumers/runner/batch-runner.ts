@@ -42,7 +42,8 @@ export interface SourceRecord<T> {
 }
 
 export interface Prepared {
-  inserts: Array<{ table: string; rows: object[] }>;
+  /** `columns`: rows are arrays in that order (see InsertOptions.columns). */
+  inserts: Array<{ table: string; rows: object[]; columns?: readonly string[] }>;
   /** Side outputs that must not be lost: published before the ledger says `after`. */
   beforeWrite?: () => Promise<void>;
   /** Side outputs that need the written data (e.g. closed-window rollups). */
@@ -298,7 +299,10 @@ export class BatchRunner<T> {
         await this.ledger.write(topic, partition, first, last, 'before', ps.epoch);
         for (const ins of prepared.inserts) {
           for (const [k, rows] of insertChunks(ins.rows).entries()) {
-            await this.o.store.insert(ins.table, rows, { dedupToken: chunkToken(`${token}:${ins.table}`, k) });
+            await this.o.store.insert(ins.table, rows, {
+              dedupToken: chunkToken(`${token}:${ins.table}`, k),
+              columns: ins.columns,
+            });
           }
           rowsWritten.inc({ table: ins.table }, ins.rows.length);
         }

@@ -12,7 +12,15 @@ import { TrailingMedians, zoneKey } from '../metrics/outliers.ts';
 import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
 import { WindowTracker } from '../windows/tracker.ts';
 import { RollupEmitter } from './rollup-emitter.ts';
-import { rawListingRows, sectionRows, snapshotRow, zoneMetricRecords, zoneRows, type RowContext } from './rows.ts';
+import {
+  RAW_LISTING_COLUMNS,
+  rawListingRows,
+  sectionRows,
+  snapshotRow,
+  zoneMetricRecords,
+  zoneRows,
+  type RowContext,
+} from './rows.ts';
 import { validateSnapshot } from './validate.ts';
 
 const DAY_MS = 86_400_000;
@@ -112,7 +120,8 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
       { table: 'section_snapshots', rows: contexts.flatMap(sectionRows) },
       { table: 'zone_snapshots', rows: contexts.flatMap(zoneRows) },
     ];
-    if (cfg.rawListings) inserts.push({ table: 'raw_listings', rows: contexts.flatMap(rawListingRows) });
+    if (cfg.rawListings)
+      inserts.push({ table: 'raw_listings', rows: contexts.flatMap(rawListingRows), columns: RAW_LISTING_COLUMNS });
     const side = this.d.sideOutputs ?? true;
     return {
       inserts,

@@ -74,23 +74,51 @@ export const zoneRows = (ctx: RowContext) =>
     ...priceColumns(z),
   }));
 
-export const rawListingRows = ({ snapshot, metrics }: RowContext) =>
-  metrics.listings.map((v) => ({
-    event_id: snapshot.event_id,
-    scraped_at: chDateTime(snapshot.scraped_at),
-    snapshot_id: snapshot.snapshot_id,
-    zone_id: v.zone_id,
-    zone: v.zone,
-    section: v.section,
-    row: v.listing.row,
-    listing_id: v.listing.listing_id,
-    quantity: Math.max(0, Math.min(v.listing.quantity, 4_294_967_295)) | 0,
-    base_price_cents: clampCents(v.listing.base_price_cents),
-    all_in_price_cents: clampCents(v.listing.all_in_price_cents),
-    splits: (v.listing.splits ?? []).filter((n) => Number.isInteger(n) && n >= 0),
-    outlier: v.outlier,
-    rejected_reason: v.rejectedReason,
-  }));
+/** Column order of rawListingRows (JSONCompactEachRow: the biggest table, written as arrays). */
+export const RAW_LISTING_COLUMNS = [
+  'event_id',
+  'scraped_at',
+  'snapshot_id',
+  'zone_id',
+  'zone',
+  'section',
+  'row',
+  'listing_id',
+  'quantity',
+  'base_price_cents',
+  'all_in_price_cents',
+  'splits',
+  'outlier',
+  'rejected_reason',
+] as const;
+
+export function rawListingRows({ snapshot, metrics }: RowContext): unknown[][] {
+  const scrapedAt = chDateTime(snapshot.scraped_at);
+  const out: unknown[][] = new Array(metrics.listings.length);
+  for (let i = 0; i < metrics.listings.length; i++) {
+    const v = metrics.listings[i]!;
+    const l = v.listing;
+    out[i] = [
+      snapshot.event_id,
+      scrapedAt,
+      snapshot.snapshot_id,
+      v.zone_id,
+      v.zone,
+      v.section,
+      l.row,
+      l.listing_id,
+      Math.trunc(Math.max(0, Math.min(l.quantity, 4_294_967_295))),
+      clampCents(l.base_price_cents),
+      clampCents(l.all_in_price_cents),
+      l.splits === null ? [] : l.splits.every(isCount) ? l.splits : l.splits.filter(isCount),
+      v.outlier,
+      v.rejectedReason,
+    ];
+  }
+  return out;
+}
+
+const isCount = (n: number) => Number.isInteger(n) && n >= 0;
 
 /** Raw prices may be negative or absurd (that is why they were rejected); the column is UInt32. */
 const clampCents = (c: number | null): number | null => (c === null || c < 0 || c > 4_294_967_295 ? null : c);

@@ -13,6 +13,11 @@ export type QueryParams = Record<string, unknown>;
 export interface InsertOptions {
   /** Deterministic token: a block re-sent with the same token is dropped by ClickHouse. */
   dedupToken?: string;
+  /**
+   * Rows are arrays in this column order, sent as JSONCompactEachRow with plain DateTime parsing
+   * (times as chDateTime strings): about twice the rows per second of objects, for the big tables.
+   */
+  columns?: readonly string[];
 }
 
 export interface Store {
@@ -246,8 +251,9 @@ class ClickHouseStore implements Store {
     this.faults.check('write');
     // Every insert states its token, empty when it has none: chDB keeps settings on the session,
     // so an insert that said nothing would reuse the previous insert's token and be dropped.
+    const compact = opts.columns !== undefined;
     const settings: ClickHouseSettings = {
-      date_time_input_format: 'best_effort',
+      date_time_input_format: compact ? 'basic' : 'best_effort',
       insert_deduplicate: 1,
       insert_deduplication_token: opts.dedupToken ?? '',
       // Rollups are materialized views of the snapshot tables: drop a re-sent block there too.
@@ -257,7 +263,8 @@ class ClickHouseStore implements Store {
       await this.writer.insert({
         table,
         values: rows as object[],
-        format: 'JSONEachRow',
+        ...(compact ? { columns: [...opts.columns!] as [string, ...string[]] } : {}),
+        format: compact ? 'JSONCompactEachRow' : 'JSONEachRow',
         clickhouse_settings: settings,
       });
     } catch (err) {
