@@ -9,7 +9,7 @@ class ByNameSequencer extends BaseSequencer {
 }
 
 // `npm run test:chaos`: the reliability and security suite (docs/reliability.md). Profiles:
-// TWS_CHAOS_PROFILE=full (default) or short (CI). It needs the local stack (started by the global
+// TWS_CHAOS_PROFILE=full (default; CI) or short. It needs the local stack (started by the global
 // setup when not running, as for `npm test`); the broker-restart scenario starts a private broker
 // of its own. Results go to test-artifacts/chaos-results.json; `npx tsx test/chaos/report.ts`
 // renders docs/reliability.md from them.

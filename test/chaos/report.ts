@@ -143,9 +143,10 @@ with \`sum(total_listings)\` equal to the independently counted valid listings, 
 \`raw_listings\`), and the hourly and daily rollups equal an independent recomputation from the raw
 snapshots ([test/support/recompute.ts](../test/support/recompute.ts)).
 
-Profiles: \`TWS_CHAOS_PROFILE=full\` (the default: 30 s store outage, 20 kills, 10-minute soak, 60 s
-source outages, a second 30 s broker outage) and \`short\` (what CI runs, under 8 minutes: 5 s store
-outage, 6 kills, 60 s soak, 12 s source outages). The suite needs the local stack (started when not
+Profiles: \`TWS_CHAOS_PROFILE=full\` (the default, and what CI runs after \`npm test\`: 30 s store
+outages, 20 kills, 10-minute soak, 60 s source outages, a second 30 s broker outage; about 20 minutes
+on 2 cores, well inside CI's 90) and \`short\` (under 5 minutes, for a quick local check: 5 s store
+outages, 6 kills, 60 s soak, 12 s source outages; same scenarios, same checks). The suite needs the local stack (started when not
 running, as for \`npm test\`); the broker-restart scenario starts and stops a private broker of its
 own. It writes \`test-artifacts/chaos-results.json\`; \`npx tsx test/chaos/report.ts\` renders this page
 from it.
