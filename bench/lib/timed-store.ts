@@ -8,12 +8,14 @@ export interface Timing {
   calls: number;
   rows: number;
   ms: number;
+  /** The slowest single call: in embedded mode, what a parameterized API read may queue behind. */
+  maxMs: number;
 }
 
 export interface TimedStore {
   store: Store;
   timings: Map<string, Timing>;
-  summary(): Record<string, { calls: number; rows: number; seconds: number }>;
+  summary(): Record<string, { calls: number; rows: number; seconds: number; maxMs: number }>;
 }
 
 export function timedStore(inner: Store): TimedStore {
@@ -24,10 +26,12 @@ export function timedStore(inner: Store): TimedStore {
       return await fn();
     } finally {
       let t = timings.get(key);
-      if (!t) timings.set(key, (t = { calls: 0, rows: 0, ms: 0 }));
+      if (!t) timings.set(key, (t = { calls: 0, rows: 0, ms: 0, maxMs: 0 }));
+      const ms = performance.now() - t0;
       t.calls++;
       t.rows += rows;
-      t.ms += performance.now() - t0;
+      t.ms += ms;
+      t.maxMs = Math.max(t.maxMs, ms);
     }
   };
   const store: Store = {
@@ -36,6 +40,8 @@ export function timedStore(inner: Store): TimedStore {
     faults: inner.faults,
     query: <T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings) =>
       time('query', 0, () => inner.query<T>(sql, params, settings)),
+    ingestQuery: <T>(sql: string, params?: QueryParams) =>
+      time('ingest query', 0, () => inner.ingestQuery<T>(sql, params)),
     command: (sql: string, params?: QueryParams, settings?: ClickHouseSettings) =>
       time('command', 0, () => inner.command(sql, params, settings)),
     insert: (table: string, rows: readonly object[], opts?: InsertOptions) =>
@@ -52,7 +58,10 @@ export function timedStore(inner: Store): TimedStore {
       Object.fromEntries(
         [...timings]
           .sort((a, b) => b[1].ms - a[1].ms)
-          .map(([k, t]) => [k, { calls: t.calls, rows: t.rows, seconds: Math.round(t.ms) / 1000 }]),
+          .map(([k, t]) => [
+            k,
+            { calls: t.calls, rows: t.rows, seconds: Math.round(t.ms) / 1000, maxMs: Math.round(t.maxMs) },
+          ]),
       ),
   };
 }

@@ -22,6 +22,7 @@ import { emit, note, phaseMain, serveCommands } from '../lib/child.ts';
 import { benchConfig, cpuSeconds, peakRssMiB, resetPeakRss, tempDir } from '../lib/env.ts';
 import { quiesce } from '../lib/quiesce.ts';
 import { round, sleep, timedLoop } from '../lib/stats.ts';
+import { timedStore, type TimedStore } from '../lib/timed-store.ts';
 
 const HOUR = 3_600_000;
 
@@ -188,6 +189,7 @@ phaseMain(async () => {
     passes: number;
     cpu0: NodeJS.CpuUsage;
     t0: number;
+    timed: TimedStore;
   }
   let ingest: IngestState | undefined;
   const written = (s: IngestState) => s.done + (s.svc?.metrics.stats.records ?? 0);
@@ -198,7 +200,13 @@ phaseMain(async () => {
     while (!state.stopping) {
       const group = `${groupBase}-${state.passes}`;
       const cfg = { ...ingestConfig, consumer: { ...ingestConfig.consumer, group } };
-      const svc = await startConsumers({ config: cfg, store, kafka, log: silentLogger, only: 'metrics' });
+      const svc = await startConsumers({
+        config: cfg,
+        store: state.timed.store,
+        kafka,
+        log: silentLogger,
+        only: 'metrics',
+      });
       state.svc = svc;
       while (!state.stopping && svc.metrics.stats.records < expected) await sleep(20);
       await svc.stop();
@@ -251,6 +259,7 @@ phaseMain(async () => {
         passes: 0,
         cpu0: process.cpuUsage(),
         t0: performance.now(),
+        timed: timedStore(store),
       };
       ingest = state;
       state.loop = ingestLoop(state, group);
@@ -279,6 +288,8 @@ phaseMain(async () => {
         passes: state.passes,
         listingsPerSecond: Math.round((snapshots * listingsPer) / seconds),
         processCpuSeconds: round(cpu),
+        // The consumer's own ClickHouse calls meanwhile (per kind, with the slowest single call).
+        consumerStore: state.timed.summary(),
       };
     },
   });

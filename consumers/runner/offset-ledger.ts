@@ -20,7 +20,7 @@ export class OffsetLedger {
   ) {}
 
   async read(topic: string, partition: number): Promise<LedgerEntry | null> {
-    const rows = await this.store.query<{
+    const rows = await this.store.ingestQuery<{
       first_offset: number | string;
       last_offset: number | string;
       phase: string;

@@ -64,7 +64,7 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
 
   /** Rebuilds the partition's outlier medians and open windows from what ClickHouse already holds. */
   async onPartitionLoaded(_topic: string, partition: number): Promise<void> {
-    const medians = await this.d.store.query<{ event_id: string; zone_id: string; t: number; m: number }>(
+    const medians = await this.d.store.ingestQuery<{ event_id: string; zone_id: string; t: number; m: number }>(
       `SELECT event_id, zone_id, toUnixTimestamp64Milli(scraped_at) AS t, median_price_cents AS m
        FROM zone_snapshots
        WHERE kafka_partition = {p:UInt32} AND median_price_cents IS NOT NULL
@@ -167,7 +167,7 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
     });
     if (unknown.length === 0) return out;
     // A copy carries the same event and scrape time, so the primary key narrows the lookup.
-    const rows = await this.d.store.query<{ snapshot_id: string; p: number; o: number | string }>(
+    const rows = await this.d.store.ingestQuery<{ snapshot_id: string; p: number; o: number | string }>(
       `SELECT snapshot_id, kafka_partition AS p, kafka_offset AS o FROM snapshots
        WHERE event_id IN {events:Array(String)} AND scraped_at IN {times:Array(DateTime64(3, 'UTC'))}
          AND snapshot_id IN {ids:Array(String)}`,

@@ -19,7 +19,7 @@ export class RollupEmitter {
   async restore(tracker: WindowTracker, partition: number, graceMs: number): Promise<void> {
     // Look back as far as the tracker remembers closed windows, so none of them is re-opened.
     const lookbackS = Math.ceil((graceMs + tracker.lateRetentionMs) / 1000) + 3_600;
-    const seen = await this.d.store.query<{ event_id: string; zone: string; t: number }>(
+    const seen = await this.d.store.ingestQuery<{ event_id: string; zone: string; t: number }>(
       `SELECT event_id, zone, max(toUnixTimestamp64Milli(scraped_at)) AS t
        FROM zone_snapshots
        WHERE kafka_partition = {p:UInt32}
@@ -30,7 +30,7 @@ export class RollupEmitter {
     );
     if (seen.length === 0) return;
     for (const r of seen) tracker.observe(r.event_id, r.zone, Number(r.t));
-    const emitted = await this.d.store.query<{
+    const emitted = await this.d.store.ingestQuery<{
       granularity: 'hourly' | 'daily';
       event_id: string;
       zone: string;
@@ -95,7 +95,7 @@ export class RollupEmitter {
       if (ws.length === 0) continue;
       const [view, col, type] =
         granularity === 'hourly' ? ['zone_hourly', 'hour', 'DateTime'] : ['zone_daily', 'day', 'Date'];
-      const rows = await this.d.store.query<RollupRow>(
+      const rows = await this.d.store.ingestQuery<RollupRow>(
         `SELECT *, toUnixTimestamp(toDateTime(${col})) * 1000 AS start_ms FROM ${view}
          WHERE event_id IN {ids:Array(String)} AND ${col} IN {starts:Array(${type})}`,
         {

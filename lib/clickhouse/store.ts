@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Config } from '../config.ts';
 import { StoreQueryError, StoreUnavailableError } from '../errors.ts';
+import { inlineParams } from './inline-params.ts';
 import { FaultSwitch } from './faults.ts';
 
 export type QueryParams = Record<string, unknown>;
@@ -25,6 +26,12 @@ export interface Store {
   readonly database: string;
   /** Typed rows of a SELECT, on the read connection; parameters are always bound. */
   query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]>;
+  /**
+   * A read of the ingest path (consumers: ledger, duplicate lookups, rollup emission). Embedded, it
+   * runs on a connection of its own with its parameters bound client-side (inline-params.ts), so it
+   * never queues ahead of API reads in chdb-node's process-wide chain of parameterized queries.
+   */
+  ingestQuery<T>(sql: string, params?: QueryParams): Promise<T[]>;
   /**
    * Untrusted read-only SQL (analysts) with restrictive settings, on a connection of its own: chDB
    * keeps settings on the connection's session, and readonly=1 can never be lifted again there.
@@ -189,24 +196,33 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
   const reader = makeClient();
   // Over HTTP, settings are per request, so the reader can serve sandboxed queries too.
   const sandbox = cfg.mode === 'embedded' ? makeClient() : reader;
+  const ingestReader = cfg.mode === 'embedded' ? makeClient() : reader;
   if (cfg.mode === 'embedded') {
     // chDB connections ignore the `database` option; USE sticks to the connection.
-    await writer.command({ query: `USE ${database}` });
-    await reader.command({ query: `USE ${database}` });
-    await sandbox.command({ query: `USE ${database}` });
+    for (const c of [writer, reader, sandbox, ingestReader]) await c.command({ query: `USE ${database}` });
   }
-  return new ClickHouseStore(cfg.mode, database, writer, reader, sandbox);
+  return new ClickHouseStore(cfg.mode, database, { writer, reader, sandbox, ingestReader });
 }
 
 class ClickHouseStore implements Store {
   readonly faults = new FaultSwitch();
+  private readonly writer: ClickHouseClient;
+  private readonly reader: ClickHouseClient;
+  private readonly sandbox: ClickHouseClient;
+  private readonly ingestReader: ClickHouseClient;
+
   constructor(
     readonly mode: 'embedded' | 'server',
     readonly database: string,
-    private readonly writer: ClickHouseClient,
-    private readonly reader: ClickHouseClient,
-    private readonly sandbox: ClickHouseClient,
-  ) {}
+    clients: Record<'writer' | 'reader' | 'sandbox' | 'ingestReader', ClickHouseClient>,
+  ) {
+    ({ writer: this.writer, reader: this.reader, sandbox: this.sandbox, ingestReader: this.ingestReader } = clients);
+  }
+
+  ingestQuery<T>(sql: string, params?: QueryParams): Promise<T[]> {
+    if (this.mode === 'server') return this.select<T>(this.reader, sql, params);
+    return this.select<T>(this.ingestReader, params ? inlineParams(sql, params) : sql);
+  }
 
   sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
     return this.select<T>(this.sandbox, sql, params, settings);
@@ -290,6 +306,7 @@ class ClickHouseStore implements Store {
       this.writer.close(),
       this.reader.close(),
       this.sandbox === this.reader ? undefined : this.sandbox.close(),
+      this.ingestReader === this.reader ? undefined : this.ingestReader.close(),
     ]);
   }
 }

@@ -107,6 +107,11 @@ export class RemoteStore implements Store {
     return this.call<T[]>({ op: 'query', sql, params, settings });
   }
 
+  /** Over IPC there is no parameter chain to avoid: an ordinary query. */
+  ingestQuery<T>(sql: string, params?: QueryParams): Promise<T[]> {
+    return this.query<T>(sql, params);
+  }
+
   /** Consumers never run analyst SQL; over IPC it is an ordinary query with the given settings. */
   sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
     return this.query<T>(sql, params, settings);
