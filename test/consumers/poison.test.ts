@@ -59,7 +59,9 @@ describe('poison records', () => {
       async () => (await count(env.store, 'SELECT count() AS n FROM snapshots')) === good.length,
     );
     // The range's rows are visible before its ledger `after` row and the counters: wait for those too.
-    await waitFor('the range to finish', async () => consumers.metrics.stats.deadLettered === 5, 10_000).catch(() => {});
+    await waitFor('the range to finish', async () => consumers.metrics.stats.deadLettered === 5, 10_000).catch(
+      () => {},
+    );
     expect(consumers.metrics.stats.deadLettered).toBe(5);
   });
 
