@@ -37,18 +37,26 @@ export class AvroCodec {
 
   /** Registers `schema` under the topic's value subject (BACKWARD) and remembers its id. */
   async register(topic: string, schemaName: string): Promise<number> {
-    try {
-      const { id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: loadSchemaText(schemaName) },
-        { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
-      );
-      this.ids.set(topic, id);
-      this.acceptedIds(topic).add(id);
-      return id;
-    } catch (err) {
-      if (isUnavailable(err))
-        throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { id } = await this.registry.register(
+          { type: SchemaType.AVRO, schema: loadSchemaText(schemaName) },
+          { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
+        );
+        this.ids.set(topic, id);
+        this.acceptedIds(topic).add(id);
+        return id;
+      } catch (err) {
+        if (isUnavailable(err))
+          throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
+        // Two processes registering a new subject at once: the loser's compatibility rule "already
+        // exists" (Apicurio answers 409). The subject is there now, so registering again succeeds.
+        if (attempt < 5 && /already exists/i.test(errorMessage(err))) {
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+          continue;
+        }
+        throw err;
+      }
     }
   }
 

@@ -34,6 +34,16 @@ describe('real schema registry (Confluent API)', () => {
     expect(await new AvroCodec(cfg.registry.url).decode(buf)).toEqual(value);
   });
 
+  // Regression (chaos suite, kill loop on a cold stack): two consumer processes registering a new
+  // subject at once; the loser got "A rule named 'COMPATIBILITY' already exists" and exited.
+  it('lets several processes register the same new subject at the same time', async () => {
+    const fresh = topicNames(`${cfg.kafka.topicPrefix}-race${Date.now()}`).scrapeRequests;
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, () => new AvroCodec(cfg.registry.url).register(fresh, 'ScrapeRequest')),
+    );
+    expect(new Set(ids).size).toBe(1);
+  });
+
   it('keeps the subject BACKWARD compatible', async () => {
     const codec = new AvroCodec(cfg.registry.url);
     await codec.register(topic, 'ScrapeRequest');
