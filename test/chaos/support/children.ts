@@ -93,7 +93,12 @@ export class ConsumerChild {
         else resolve(m.data as T);
       };
       this.listeners.add(listener);
-      this.proc.send({ cmd, ...extra });
+      this.proc.send({ cmd, ...extra }, (err) => {
+        if (!err) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        reject(new Error(`consumer child: cannot send ${cmd}: ${err.message}`));
+      });
     });
   }
 
@@ -110,7 +115,7 @@ export class ConsumerChild {
   /** Graceful stop (as SIGTERM): finishes the batch in hand, commits, leaves the group. */
   async stop(): Promise<void> {
     if (!this.alive) return;
-    this.proc.send({ cmd: 'stop' });
+    this.proc.send({ cmd: 'stop' }, () => {}); // a child that died meanwhile is handled below
     const done = await Promise.race([this.exited, sleep(30_000).then(() => undefined)]);
     if (!done) this.kill();
     await this.exited;

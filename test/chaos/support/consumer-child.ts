@@ -40,7 +40,7 @@ export interface ChildStatus {
 const logFile = (path: string) => pino.destination({ dest: path, sync: true }) as unknown as NodeJS.WritableStream;
 
 const send = (msg: unknown) => {
-  if (process.connected) process.send!(msg);
+  if (process.connected) process.send!(msg, () => {}); // the parent gone: nothing to tell
 };
 
 const config = loadConfig();

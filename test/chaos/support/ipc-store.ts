@@ -62,8 +62,10 @@ export function serveStore(child: ChildProcess, store: Store): void {
 
 function reply(child: ChildProcess, msg: StoreReply): void {
   if (!child.connected) return; // killed: the "server" finished the work for nobody
+  // With a callback, a send that fails later (EPIPE: the child was SIGKILLed in between) reports
+  // there instead of as an 'error' event nobody handles; the work was done for nobody either way.
   try {
-    child.send(msg);
+    child.send(msg, () => {});
   } catch {
     /* the channel closed in between */
   }
@@ -98,7 +100,11 @@ export class RemoteStore implements Store {
       const id = this.next++;
       if (!process.connected) return reject(new StoreUnavailableError('the store process went away'));
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      process.send!({ type: 'store', id, ...op } satisfies StoreRequest);
+      process.send!({ type: 'store', id, ...op } satisfies StoreRequest, (err: Error | null) => {
+        if (!err) return;
+        this.pending.delete(id);
+        reject(new StoreUnavailableError(`the store process went away: ${err.message}`));
+      });
     });
   }
 
