@@ -175,6 +175,7 @@ Each has a regression test in \`npm test\` (or in the suite itself) that fails o
 | 6, bad records | A record written with **another topic's registered schema** decoded fine on the control and ops topics and then failed the batch or was processed as garbage. | The codec checks that a record's schema id is registered under the topic's own subject. | \`test/foundation/registry.test.ts\`, \`test/consumers/ops.test.ts\` |
 | 6, bad records | A **time beyond the range of Date** (a valid Avro long) threw in the ops consumer's row mapping: the partition stalled. | Plausible-time checks on every consumed topic (\`lib/records/plausible.ts\`): such records are dead-lettered as \`invalid\`. | \`test/foundation/plausible.test.ts\`, \`test/consumers/ops.test.ts\` |
 | 6, bad records | The scraper's control-topic consumers (requests, outcomes) had **no record size limit**. | \`TWS_MAX_RECORD_BYTES\` applies to them too. | the suite (scenario 6) |
+| 2, kill loop (cold stack) | Two consumer processes starting together **registered the same new subject at once**; Apicurio answered the loser with 409 (“A rule named 'COMPATIBILITY' already exists”) and the process exited. | The codec registers again when the subject appeared meanwhile. | \`test/foundation/registry.test.ts\` (8 concurrent registrations) |
 | 7, security | chDB keeps per-query settings on the session: a dedup token and the analyst endpoint's limits leaked into later statements. | Every insert states its token; analyst SQL has its own connection. | \`test/chaos/8-regressions.test.ts\` |
 
 ## Scenarios
