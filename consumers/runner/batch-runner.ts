@@ -26,6 +26,7 @@ import {
   type Kafka,
   type KafkaMessage,
 } from '../../lib/kafka/client.ts';
+import { checkRecordSize, validateOrPoison } from '../../lib/kafka/record-checks.ts';
 import { DLQ_HEADERS } from '../../lib/kafka/topics.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { recordsConsumed, rowsWritten, sinkBackpressure } from '../../lib/metrics.ts';
@@ -336,10 +337,7 @@ export class BatchRunner<T> {
     heartbeat: () => Promise<void>,
     stale: () => boolean,
   ): Promise<SourceRecord<T>> {
-    // Same bound as the topics' max.message.bytes (lib/kafka/client.ts).
-    const max = this.o.maxRecordBytes ?? 8 * 1024 * 1024;
-    if (m.value && m.value.length > max)
-      throw new PoisonRecordError(`record of ${m.value.length} bytes exceeds the ${max}-byte limit`, 'oversized');
+    checkRecordSize(m.value, this.o.maxRecordBytes);
     // Registry outages are retried here; only the record's own faults come out as poison.
     const value = await this.withRetry(
       `decode ${topic}:${partition}@${m.offset}`,
@@ -347,12 +345,7 @@ export class BatchRunner<T> {
       stale,
       heartbeat,
     );
-    try {
-      this.o.handler.validate?.(value, topic);
-    } catch (err) {
-      if (err instanceof PoisonRecordError) throw err;
-      throw new PoisonRecordError(`invalid record: ${errorMessage(err)}`, 'invalid', err);
-    }
+    validateOrPoison(() => this.o.handler.validate?.(value, topic));
     return { value, topic, partition, offset: BigInt(m.offset), key: m.key?.toString() ?? null };
   }
 

@@ -5,10 +5,11 @@
 // a retriable handler error is thrown, so kafkajs re-fetches the batch after a backoff.
 import pLimit from 'p-limit';
 import type { Kafka } from 'kafkajs';
-import { PoisonRecordError, errorMessage } from '../errors.ts';
+import { PoisonRecordError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AvroCodec } from '../registry/codec.ts';
 import { createConsumer, type Consumer, type KafkaMessage } from './client.ts';
+import { checkRecordSize, validateOrPoison } from './record-checks.ts';
 
 export interface RecordMeta {
   topic: string;
@@ -42,16 +43,6 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-/** Any error of a validator (a TypeError on a strange value, too) makes the record poison, not the batch stuck. */
-function validateOrPoison<T>(validate: (value: T) => void, value: T): void {
-  try {
-    validate(value);
-  } catch (err) {
-    if (err instanceof PoisonRecordError) throw err;
-    throw new PoisonRecordError(`invalid record: ${errorMessage(err)}`, 'invalid', err);
-  }
-}
-
 export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promise<RunningConsumer> {
   const consumer = createConsumer(opts.kafka, opts.groupId);
   let markJoined!: () => void;
@@ -67,7 +58,6 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
     if (hasJoined) markFetching();
   });
   const limit = pLimit(opts.concurrency ?? 1);
-  const maxBytes = opts.maxRecordBytes ?? 8 * 1024 * 1024;
   await consumer.connect();
   await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? false });
   await consumer.run({
@@ -85,13 +75,10 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
           };
           let value: T;
           try {
-            if (message.value && message.value.length > maxBytes)
-              throw new PoisonRecordError(
-                `record of ${message.value.length} bytes exceeds the ${maxBytes}-byte limit`,
-                'oversized',
-              );
+            checkRecordSize(message.value, opts.maxRecordBytes);
             value = await opts.codec.decode<T>(message.value, batch.topic);
-            if (opts.validate) validateOrPoison(opts.validate, value);
+            const decoded = value;
+            if (opts.validate) validateOrPoison(() => opts.validate!(decoded));
           } catch (err) {
             if (err instanceof PoisonRecordError) return opts.onPoison(err, message, meta);
             throw err;

@@ -18,6 +18,7 @@ import type { Config } from '../config.ts';
 import { BrokerUnavailableError } from '../errors.ts';
 import { retry } from '../retry.ts';
 import type { Logger } from '../logger.ts';
+import { DEFAULT_MAX_RECORD_BYTES } from './record-checks.ts';
 import { TOPICS, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
 
 export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer };
@@ -116,7 +117,7 @@ async function createMissingTopics(kafka: Kafka, cfg: Config['kafka'], only?: To
                   value: String((spec.retentionHours ?? cfg.snapshotRetentionHours) * 3_600_000),
                 },
               ]),
-          { name: 'max.message.bytes', value: String(8 * 1024 * 1024) },
+          { name: 'max.message.bytes', value: String(DEFAULT_MAX_RECORD_BYTES) },
         ],
       }));
     if (topics.length > 0) await admin.createTopics({ topics, waitForLeaders: true });
