@@ -369,6 +369,14 @@ async function sendRaw(topic: Consumed, value: Buffer | null, partition: number)
   return Number(md!.baseOffset);
 }
 
+/** Where a topic's good record lands in ClickHouse (the consumer topics with a table), by its id. */
+const STORED: Partial<Record<Consumed, { table: string; id: string }>> = {
+  snapshots: { table: 'snapshots', id: 'snapshot_id' },
+  catalog: { table: 'events FINAL', id: 'event_id' },
+  scrapeJobs: { table: 'scrape_jobs FINAL', id: 'job_id' },
+  scrapeLogs: { table: 'scraper_logs', id: 'job_id' },
+};
+
 /** Sends the good record and resolves once its consumer has processed it. */
 async function goodRecord(topic: Consumed): Promise<void> {
   const s = samples();
@@ -384,43 +392,17 @@ async function goodRecord(topic: Consumed): Promise<void> {
     Number((await store.query<{ n: number }>(sql, params))[0]?.n ?? 0);
   const wait = (what: string, fn: () => Promise<boolean> | boolean) =>
     until(`${topic}: ${what}`, async () => (await fn()) || undefined, 5_000, 200);
+  const stored = STORED[topic];
+  if (stored) {
+    const id = (s[topic] as unknown as Record<string, string>)[stored.id]!;
+    await send(s[topic]);
+    return void (await wait(
+      `the good record in ${stored.table}`,
+      async () =>
+        (await count(`SELECT count() AS n FROM ${stored.table} WHERE ${stored.id} = {id:String}`, { id })) === 1,
+    ));
+  }
   switch (topic) {
-    case 'snapshots':
-      await send(s.snapshots);
-      return void (await wait(
-        'the good snapshot in ClickHouse',
-        async () =>
-          (await count('SELECT count() AS n FROM snapshots WHERE snapshot_id = {id:String}', {
-            id: s.snapshots.snapshot_id,
-          })) === 1,
-      ));
-    case 'catalog':
-      await send(s.catalog);
-      return void (await wait(
-        'the good catalog entry in ClickHouse',
-        async () =>
-          (await count('SELECT count() AS n FROM events FINAL WHERE event_id = {id:String}', {
-            id: s.catalog.event_id,
-          })) === 1,
-      ));
-    case 'scrapeJobs':
-      await send(s.scrapeJobs);
-      return void (await wait(
-        'the good job in ClickHouse',
-        async () =>
-          (await count('SELECT count() AS n FROM scrape_jobs FINAL WHERE job_id = {id:String}', {
-            id: s.scrapeJobs.job_id,
-          })) === 1,
-      ));
-    case 'scrapeLogs':
-      await send(s.scrapeLogs);
-      return void (await wait(
-        'the good log in ClickHouse',
-        async () =>
-          (await count('SELECT count() AS n FROM scraper_logs WHERE job_id = {id:String}', {
-            id: s.scrapeLogs.job_id,
-          })) === 1,
-      ));
     case 'scrapeRequests':
       await send(s.scrapeRequests);
       return void (await wait('the worker to handle the good request', () =>
