@@ -4,19 +4,7 @@ import type { PoisonRecordError } from '../lib/errors.ts';
 import type { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import type { KafkaMessage } from '../lib/kafka/client.ts';
 import type { RecordMeta } from '../lib/kafka/avro-consumer.ts';
-import { DLQ_HEADERS } from '../lib/kafka/topics.ts';
-
-export function deadLetterHeaders(err: Error & { code?: string; reason?: string }, meta: RecordMeta, group: string) {
-  return {
-    [DLQ_HEADERS.error]: err.message.slice(0, 1000),
-    [DLQ_HEADERS.reason]: err.reason ?? err.code ?? 'unknown',
-    [DLQ_HEADERS.topic]: meta.topic,
-    [DLQ_HEADERS.partition]: String(meta.partition),
-    [DLQ_HEADERS.offset]: meta.offset,
-    [DLQ_HEADERS.consumerGroup]: group,
-    [DLQ_HEADERS.failedAt]: new Date().toISOString(),
-  };
-}
+import { deadLetterHeaders } from '../lib/kafka/topics.ts';
 
 export const toDeadLetter =
   (producer: AvroProducer, group: string) =>

@@ -27,7 +27,7 @@ import {
   type KafkaMessage,
 } from '../../lib/kafka/client.ts';
 import { checkRecordSize, validateOrPoison } from '../../lib/kafka/record-checks.ts';
-import { DLQ_HEADERS } from '../../lib/kafka/topics.ts';
+import { deadLetterHeaders } from '../../lib/kafka/topics.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { recordsConsumed, rowsWritten, sinkBackpressure } from '../../lib/metrics.ts';
 import type { AvroCodec } from '../../lib/registry/codec.ts';
@@ -359,15 +359,7 @@ export class BatchRunner<T> {
       poison.map(({ message, err }) => ({
         key: message.key,
         value: message.value,
-        headers: {
-          [DLQ_HEADERS.error]: err.message.slice(0, 1000),
-          [DLQ_HEADERS.reason]: err.reason,
-          [DLQ_HEADERS.topic]: topic,
-          [DLQ_HEADERS.partition]: String(partition),
-          [DLQ_HEADERS.offset]: message.offset,
-          [DLQ_HEADERS.consumerGroup]: this.o.group,
-          [DLQ_HEADERS.failedAt]: new Date().toISOString(),
-        },
+        headers: deadLetterHeaders(err, { topic, partition, offset: message.offset }, this.o.group),
       })),
     );
     for (const { message, err } of poison) {

@@ -47,3 +47,20 @@ export const DLQ_HEADERS = {
   consumerGroup: 'tws.dlq.consumer.group',
   failedAt: 'tws.dlq.failed.at',
 } as const;
+
+/** The headers of a dead-lettered record (docs/topics.md), the same from every consumer. */
+export function deadLetterHeaders(
+  err: Error & { code?: string; reason?: string },
+  meta: { topic: string; partition: number; offset: string },
+  group: string,
+) {
+  return {
+    [DLQ_HEADERS.error]: err.message.slice(0, 1000),
+    [DLQ_HEADERS.reason]: err.reason ?? err.code ?? 'unknown',
+    [DLQ_HEADERS.topic]: meta.topic,
+    [DLQ_HEADERS.partition]: String(meta.partition),
+    [DLQ_HEADERS.offset]: meta.offset,
+    [DLQ_HEADERS.consumerGroup]: group,
+    [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+  };
+}
