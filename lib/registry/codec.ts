@@ -50,8 +50,9 @@ export class AvroCodec {
         if (isUnavailable(err))
           throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
         // Two processes registering a new subject at once: the loser's compatibility rule "already
-        // exists" (Apicurio answers 409). The subject is there now, so registering again succeeds.
-        if (attempt < 5 && /already exists/i.test(errorMessage(err))) {
+        // exists" (Apicurio answers 409), or it read the subject's level before the winner set it
+        // (BACKWARD != NONE). The subject is settled now, so registering again succeeds.
+        if (attempt < 5 && /already exists|Compatibility does not match/i.test(errorMessage(err))) {
           await new Promise((r) => setTimeout(r, 100 * attempt));
           continue;
         }
