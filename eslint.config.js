@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tws/**', 'bench/results/**', 'test-artifacts/**', 'api/dashboard/vendor/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.tws/**',
+      '.scratch/**',
+      'bench/results/**',
+      'test-artifacts/**',
+      'api/dashboard/vendor/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

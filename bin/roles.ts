@@ -1,11 +1,13 @@
 // The runnable roles of the pipeline, each started from a shared context and returning a handle to
 // stop it. `tws up` starts them all in one process (embedded chDB allows one process per data
 // directory); in server mode each subcommand runs one role, and roles scale out independently.
+import { withinMs } from '../lib/abort.ts';
 import { EventCatalog } from '../lib/catalog/catalog.ts';
 import { migrate } from '../lib/clickhouse/migrate.ts';
 import { applyRetention } from '../lib/clickhouse/retention.ts';
 import { createStore, type Store } from '../lib/clickhouse/store.ts';
 import type { Config } from '../lib/config.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import { consumerLag, createKafka, ensureTopics, type Kafka } from '../lib/kafka/client.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -167,13 +169,36 @@ export async function startSchedulerRole(
   };
 }
 
-/** Stops handles in reverse start order; one failing stop does not keep the others running. */
-export async function stopAll(handles: Handle[], log: Logger): Promise<void> {
+/** How long one handle may take to stop before stopAll names it and goes on without it. */
+export const STOP_BOUND_MS = 5_000;
+
+export interface StopReport {
+  /** Milliseconds each handle took (or the bound, for one that overran), in stop order. */
+  took: Array<{ name: string; ms: number; overran: boolean }>;
+}
+
+/**
+ * Stops handles in reverse start order. One failing stop does not keep the others running, and one
+ * that hangs (a Kafka consumer leaving during a rebalance can) is named in the log and left behind
+ * after `boundMs`, so that the handles after it, the local stack among them, still stop.
+ */
+export async function stopAll(handles: Handle[], log: Logger, boundMs = STOP_BOUND_MS): Promise<StopReport> {
+  const took: StopReport['took'] = [];
   for (const h of [...handles].reverse()) {
+    const t0 = Date.now();
+    let overran = false;
     try {
-      await h.stop();
+      await withinMs(h.stop(), boundMs, () => {
+        overran = true;
+        log.warn(
+          { role: h.name, bound_ms: boundMs },
+          `stopping ${h.name} took longer than ${boundMs / 1000} s; going on`,
+        );
+      });
     } catch (err) {
-      log.warn({ role: h.name, err: (err as Error).message }, 'stop failed');
+      log.warn({ role: h.name, err: errorMessage(err) }, 'stop failed');
     }
+    took.push({ name: h.name, ms: Date.now() - t0, overran });
   }
+  return { took };
 }

@@ -98,7 +98,7 @@ export interface ScrapeLog {
   http_status: number | null;
 }
 
-export type JobStatus = 'running' | 'success' | 'partial' | 'failed';
+export type JobStatus = 'running' | 'success' | 'partial' | 'failed' | 'cancelled';
 
 export interface ScrapeJob {
   job_id: string;
@@ -108,6 +108,8 @@ export interface ScrapeJob {
   events_planned: number;
   events_succeeded: number;
   events_failed: number;
+  /** Events whose scrape a stop cancelled (not failures). */
+  events_cancelled: number;
   snapshots: number;
   listings: number;
   retries: number;

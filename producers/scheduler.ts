@@ -1,5 +1,5 @@
 // The scheduler: one scrape job per interval. Each job has a UUID, a start record and a completion
-// record (success, partial or failed, with counts) on the jobs topic. It publishes one scrape
+// record (success, partial, failed or cancelled, with counts) on the jobs topic. It publishes one scrape
 // request per active event, keyed by event id, to a topic that the scraper workers consume as a
 // consumer group, then collects the workers' outcomes until all are in or the deadline passes.
 // Jobs never overlap: the next tick waits for the current job to finish.
@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from '../lib/kafka/client.ts';
 import type { EventCatalog } from '../lib/catalog/catalog.ts';
 import type { Config } from '../lib/config.ts';
+import { abortable, AbortedError, pause, throwIfAborted } from '../lib/abort.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { checkScrapeOutcome } from '../lib/records/plausible.ts';
 import { startAvroConsumer, type RunningConsumer } from '../lib/kafka/avro-consumer.ts';
@@ -29,13 +30,19 @@ export interface SchedulerDeps {
   now?: () => number;
 }
 
+/** How long a stopping scheduler still gives the last completion record and its group's removal. */
+const STOP_GRACE_MS = 2_000;
+
 export class Scheduler {
   private outcomes?: RunningConsumer;
   private group?: string;
   private current?: { tracker: JobTracker; done: () => void };
-  private timer?: NodeJS.Timeout;
-  private wake?: () => void;
-  private stopped = false;
+  /**
+   * One signal for the scheduler's life. Every wait (the catalog read, the sends, the job's wait for
+   * outcomes, the sleep between jobs) races it, and every step checks it first, so no wait can begin
+   * after stop(): a stop that lands between two awaits is seen at the next one.
+   */
+  private readonly lifetime = new AbortController();
   private loopDone?: Promise<void>;
   private readonly errors: ErrorRateMonitor;
   private readonly now: () => number;
@@ -87,18 +94,25 @@ export class Scheduler {
     if (cur.tracker.complete) cur.done();
   }
 
-  /** Runs one job to completion and returns its completion record. */
+  /**
+   * Runs one job to completion and returns its completion record. A stop() during the job ends it
+   * at once as `cancelled`: the events without an outcome count as cancelled, not failed.
+   */
   async runOnce(): Promise<ScrapeJob> {
     const { producer, catalog, log, alerter } = this.deps;
+    const signal = this.lifetime.signal;
     const jobId = randomUUID();
     const startedAt = this.now();
     let tracker = new JobTracker(jobId, startedAt, new Set());
     let critical: string | undefined;
+    let started = false;
     try {
-      const events = await catalog.activeEvents();
+      const events = await abortable(catalog.activeEvents(), signal);
       tracker = new JobTracker(jobId, startedAt, new Set(events.map((e) => e.event_id)));
       const finished = new Promise<void>((resolve) => (this.current = { tracker, done: resolve }));
-      await producer.send('scrapeJobs', [{ key: jobId, value: tracker.startRecord() }]);
+      throwIfAborted(signal);
+      started = true;
+      await abortable(producer.send('scrapeJobs', [{ key: jobId, value: tracker.startRecord() }]), signal);
       const deadline = startedAt + this.deadlineMs;
       const requests: ScrapeRequest[] = events.map((e) => ({
         job_id: jobId,
@@ -109,35 +123,42 @@ export class Scheduler {
         requested_at: startedAt,
         deadline_at: deadline,
       }));
-      await producer.send(
-        'scrapeRequests',
-        requests.map((r) => ({ key: r.event_id, value: r })),
+      await abortable(
+        producer.send(
+          'scrapeRequests',
+          requests.map((r) => ({ key: r.event_id, value: r })),
+        ),
+        signal,
       );
       log.info({ job_id: jobId, events: requests.length }, 'scrape job started');
-      if (requests.length > 0) {
-        let timeout: NodeJS.Timeout | undefined;
-        await Promise.race([
-          finished,
-          new Promise<void>((r) => (timeout = setTimeout(r, Math.max(0, deadline - this.now())))),
-        ]);
-        clearTimeout(timeout);
-      }
+      if (requests.length > 0) await Promise.race([finished, pause(Math.max(0, deadline - this.now()), signal)]);
     } catch (err) {
-      critical = `critical: ${errorMessage(err)}`;
+      if (!(err instanceof AbortedError)) critical = `critical: ${errorMessage(err)}`;
     } finally {
       this.current = undefined;
     }
-    const completion = tracker.completionRecord(this.now(), critical);
+    const cancelled = signal.aborted && (!started || !tracker.complete);
+    const completion = tracker.completionRecord(this.now(), { critical, cancelled });
     this.jobs.push(completion);
+    if (this.jobs.length > 100) this.jobs.shift();
+    if (cancelled && !started) return completion; // nothing was announced, so there is nothing to close
     try {
-      await producer.send('scrapeJobs', [{ key: jobId, value: completion }]);
+      // Bounded even when stopping: the completion record is worth a moment, not a hang.
+      await abortable(producer.send('scrapeJobs', [{ key: jobId, value: completion }]), this.stopGrace());
     } catch (err) {
       completion.error = [completion.error, `completion not published: ${errorMessage(err)}`]
         .filter(Boolean)
         .join('; ');
-      completion.status = 'failed';
+      if (completion.status !== 'cancelled') completion.status = 'failed';
     }
-    log.info({ job: completion }, `scrape job ${completion.status}`);
+    if (cancelled) {
+      log.warn(
+        { job_id: jobId, cancelled: completion.events_cancelled, succeeded: completion.events_succeeded },
+        'scrape job cancelled (stopping)',
+      );
+    } else {
+      log.info({ job: completion }, `scrape job ${completion.status}`);
+    }
     if (completion.status === 'failed') {
       await alerter.fire({
         severity: 'CRITICAL',
@@ -145,39 +166,38 @@ export class Scheduler {
         details: { error: completion.error, planned: completion.events_planned },
       });
     }
-    if (this.jobs.length > 100) this.jobs.shift();
     return completion;
+  }
+
+  /** While running: never aborts. Once stopping: aborts after STOP_GRACE_MS. */
+  private stopGrace(): AbortSignal | undefined {
+    return this.lifetime.signal.aborted ? AbortSignal.timeout(STOP_GRACE_MS) : undefined;
   }
 
   /** Repeats jobs every interval; a job that overruns delays the next one instead of overlapping. */
   loop(): void {
     const intervalMs = this.deps.config.source.intervalSeconds * 1000;
+    const signal = this.lifetime.signal;
     this.loopDone = (async () => {
-      while (!this.stopped) {
+      while (!signal.aborted) {
         const t0 = this.now();
         await this.runOnce();
-        const wait = Math.max(0, t0 + intervalMs - this.now());
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          this.timer = setTimeout(resolve, wait);
-        });
+        await pause(Math.max(0, t0 + intervalMs - this.now()), signal);
       }
     })();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.wake?.();
-    this.current?.done();
+    this.lifetime.abort(new Error('scheduler stopping'));
     await this.loopDone?.catch(() => {});
     await this.outcomes?.stop();
     if (this.group) {
       // The group was this instance's alone; leave no trace of it on the broker.
       const admin = this.deps.kafka.admin();
-      await admin
-        .connect()
-        .then(() => admin.deleteGroups([this.group!]))
+      await abortable(
+        admin.connect().then(() => admin.deleteGroups([this.group!])),
+        AbortSignal.timeout(STOP_GRACE_MS),
+      )
         .catch(() => {})
         .finally(() => admin.disconnect().catch(() => {}));
     }

@@ -25,14 +25,15 @@ export interface WorkerDeps {
   now?: () => number;
 }
 
+const RECENT_REQUESTS = 1_000;
+
 export const scraperGroup = (cfg: Config) => `${cfg.kafka.topicPrefix}-scrapers`;
 
 export class ScrapeWorker {
   readonly workerId: string;
   private running?: RunningConsumer;
   private readonly now: () => number;
-  /** Requests handled by this worker (event ids), for tests and metrics. */
-  readonly handled: ScrapeRequest[] = [];
+  private readonly recentRequests: ScrapeRequest[] = [];
 
   constructor(private readonly deps: WorkerDeps) {
     this.workerId = deps.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
@@ -51,7 +52,7 @@ export class ScrapeWorker {
       validate: (v) => checkScrapeRequest(v),
       fromBeginning: true,
       concurrency: config.source.concurrency,
-      onRecord: async (req) => void (await this.handle(req)),
+      onRecord: async (req, _meta, signal) => void (await this.handle(req, signal)),
       onPoison: toDeadLetter(producer, scraperGroup(config)),
     });
   }
@@ -60,13 +61,26 @@ export class ScrapeWorker {
     return this.running?.joined ?? Promise.resolve();
   }
 
+  /** The last RECENT_REQUESTS requests this worker took (bounded), for tests and debugging. */
+  get recent(): readonly ScrapeRequest[] {
+    return this.recentRequests;
+  }
+
+  /**
+   * Stops at once: a scrape in flight or waiting for the rate limiter is cancelled (no outcome, no
+   * log record: a stop is not a failure), and its request stays uncommitted for another worker.
+   */
   async stop(): Promise<void> {
     await this.running?.stop();
   }
 
-  /** Scrapes one requested event. Never throws for a source failure: that is an outcome. */
-  async handle(req: ScrapeRequest): Promise<ScrapeOutcome> {
-    this.handled.push(req);
+  /**
+   * Scrapes one requested event. Never throws for a source failure: that is an outcome. Returns
+   * undefined, publishing nothing, when `signal` cancelled the scrape.
+   */
+  async handle(req: ScrapeRequest, signal?: AbortSignal): Promise<ScrapeOutcome | undefined> {
+    this.recentRequests.push(req);
+    if (this.recentRequests.length > RECENT_REQUESTS) this.recentRequests.shift();
     const { producer, log } = this.deps;
     const base = { job_id: req.job_id, event_id: req.event_id, worker_id: this.workerId };
     let outcome: ScrapeOutcome;
@@ -83,7 +97,13 @@ export class ScrapeWorker {
         finished_at: this.now(),
       };
     } else {
-      outcome = await this.scrape(req);
+      const scraped = await this.scrape(req, signal);
+      if (!scraped) {
+        scrapeOutcomes.inc({ status: 'cancelled', kind: 'none' });
+        log.info({ event_id: req.event_id, job_id: req.job_id }, 'event scrape cancelled (worker stopping)');
+        return undefined;
+      }
+      outcome = scraped;
     }
     scrapeOutcomes.inc({ status: outcome.status, kind: outcome.error_kind ?? 'none' });
     await producer.send('scrapeOutcomes', [{ key: req.job_id, value: outcome }]);
@@ -95,13 +115,13 @@ export class ScrapeWorker {
     return outcome;
   }
 
-  private async scrape(req: ScrapeRequest): Promise<ScrapeOutcome> {
+  private async scrape(req: ScrapeRequest, signal?: AbortSignal): Promise<ScrapeOutcome | undefined> {
     const { producer, sources } = this.deps;
     const base = { job_id: req.job_id, event_id: req.event_id, worker_id: this.workerId };
     const source = sources[req.source];
     try {
       if (!source) throw new SourceError('http', `no listing source named "${req.source}"`);
-      const result = await source.fetchListings(req.source_event_id);
+      const result = await source.fetchListings(req.source_event_id, signal);
       const snapshot: ListingSnapshot = {
         snapshot_id: randomUUID(),
         job_id: req.job_id,
@@ -128,6 +148,7 @@ export class ScrapeWorker {
         finished_at: this.now(),
       };
     } catch (err) {
+      if (signal?.aborted) return undefined;
       const se = err instanceof SourceError ? err : undefined;
       const kind = se?.kind ?? 'publish';
       const entry: ScrapeLog = {

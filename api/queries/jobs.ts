@@ -9,6 +9,7 @@ export interface JobRow {
   events_planned: number;
   events_succeeded: number;
   events_failed: number;
+  events_cancelled: number;
   snapshots: number;
   listings: number;
   retries: number;
@@ -17,7 +18,7 @@ export interface JobRow {
 
 const JOB_COLUMNS = `job_id, status, toUnixTimestamp64Milli(started_at) AS started_at_ms,
   if(isNull(finished_at), NULL, toUnixTimestamp64Milli(assumeNotNull(finished_at))) AS finished_at_ms,
-  events_planned, events_succeeded, events_failed, snapshots, listings, retries, error`;
+  events_planned, events_succeeded, events_failed, events_cancelled, snapshots, listings, retries, error`;
 
 const LIST_JOBS = `SELECT ${JOB_COLUMNS} FROM scrape_jobs FINAL ORDER BY started_at DESC, job_id LIMIT {limit:UInt32}`;
 const GET_JOB = `SELECT ${JOB_COLUMNS} FROM scrape_jobs FINAL WHERE job_id = {job_id:String} LIMIT 1`;

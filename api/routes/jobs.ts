@@ -15,6 +15,7 @@ const jobJson = (r: JobRow) => ({
   events_planned: r.events_planned,
   events_succeeded: r.events_succeeded,
   events_failed: r.events_failed,
+  events_cancelled: r.events_cancelled,
   snapshots: r.snapshots,
   listings: r.listings,
   retries: r.retries,

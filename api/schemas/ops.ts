@@ -5,12 +5,13 @@ import { EventId, IsoInstant, IsoTime, JOB_ID_RE, QueryInt } from './common.ts';
 export const JobSchema = z
   .strictObject({
     job_id: z.string(),
-    status: z.string().openapi({ description: 'running, success, partial or failed' }),
+    status: z.string().openapi({ description: 'running, success, partial, failed or cancelled' }),
     started_at: IsoTime('Start'),
     finished_at: IsoTime('End').nullable(),
     events_planned: z.number().int(),
     events_succeeded: z.number().int(),
     events_failed: z.number().int(),
+    events_cancelled: z.number().int().openapi({ description: 'Events a stop cancelled (not failures)' }),
     snapshots: z.number().int(),
     listings: z.number().int(),
     retries: z.number().int(),

@@ -79,7 +79,7 @@ phaseMain(async () => {
         const s = performance.now();
         const outcome = await worker.handle(request(next++));
         latencies.push(performance.now() - s);
-        if (outcome.status === 'ok') {
+        if (outcome?.status === 'ok') {
           ok++;
           listings += outcome.listings;
         } else failed++;

@@ -21,6 +21,7 @@ import {
   startWorkerRole,
   stopAll,
   type Handle,
+  type StopReport,
 } from '../roles.ts';
 
 export interface UpOptions {
@@ -33,7 +34,7 @@ export interface Running {
   apiUrl: string;
   simUrl: string;
   store: Store;
-  stop(): Promise<void>;
+  stop(): Promise<StopReport>;
 }
 
 async function step<T>(print: (l: string) => void, what: string, fn: () => Promise<T>): Promise<T> {

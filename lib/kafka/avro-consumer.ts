@@ -30,7 +30,11 @@ export interface AvroConsumerOptions<T> {
   maxRecordBytes?: number;
   /** Throws PoisonRecordError('invalid') for values no producer of the topic could have written. */
   validate?: (value: T) => void;
-  onRecord: (value: T, meta: RecordMeta) => Promise<void>;
+  /**
+   * Handles one record. `signal` aborts when stop() is called: a handler should end its work early
+   * then; whatever it returns, the batch is not committed, so the records go to another member.
+   */
+  onRecord: (value: T, meta: RecordMeta, signal: AbortSignal) => Promise<void>;
   onPoison: (err: PoisonRecordError, message: KafkaMessage, meta: RecordMeta) => Promise<void>;
 }
 
@@ -58,6 +62,7 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
     if (hasJoined) markFetching();
   });
   const limit = pLimit(opts.concurrency ?? 1);
+  const stopping = new AbortController();
   await consumer.connect();
   await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? false });
   await consumer.run({
@@ -66,7 +71,7 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const jobs = batch.messages.map((message) =>
         limit(async () => {
-          if (!isRunning() || isStale()) return;
+          if (stopping.signal.aborted || !isRunning() || isStale()) return;
           const meta: RecordMeta = {
             topic: batch.topic,
             partition: batch.partition,
@@ -83,11 +88,11 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
             if (err instanceof PoisonRecordError) return opts.onPoison(err, message, meta);
             throw err;
           }
-          await opts.onRecord(value, meta);
+          await opts.onRecord(value, meta, stopping.signal);
         }),
       );
       await Promise.all(jobs);
-      if (!isRunning() || isStale()) return;
+      if (stopping.signal.aborted || !isRunning() || isStale()) return;
       const last = batch.messages.at(-1);
       if (last) {
         resolveOffset(last.offset);
@@ -103,6 +108,9 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
     joined,
     fetching,
     async stop() {
+      // First end the handlers' work (queued records return at once, running ones see the signal),
+      // so that disconnect, which waits for the batch in hand, does not wait for a rate-limited queue.
+      stopping.abort(new Error('consumer stopping'));
       await consumer.disconnect().catch(() => {});
     },
   };

@@ -31,6 +31,7 @@ export class JobTracker {
       events_planned: this.planned.size,
       events_succeeded: 0,
       events_failed: 0,
+      events_cancelled: 0,
       snapshots: 0,
       listings: 0,
       retries: 0,
@@ -38,20 +39,31 @@ export class JobTracker {
     };
   }
 
-  /** success: every event ok; partial: some ok; failed: none ok, or a critical error. */
-  completionRecord(finishedAt: number, critical?: string): ScrapeJob {
+  /**
+   * success: every event ok; partial: some ok; failed: none ok, or a critical error; cancelled: the
+   * scheduler stopped before every outcome was in. Events without an outcome count as failed at the
+   * deadline, but as cancelled when the job was cancelled: a stop is not a scraping failure.
+   */
+  completionRecord(finishedAt: number, end: { critical?: string; cancelled?: boolean } = {}): ScrapeJob {
+    const { critical, cancelled = false } = end;
     const all = [...this.outcomes.values()];
     const ok = all.filter((o) => o.status === 'ok');
     const missing = this.planned.size - all.length;
-    const failed = all.length - ok.length + missing;
+    const failed = all.length - ok.length + (cancelled ? 0 : missing);
     let status: JobStatus;
     if (critical) status = 'failed';
+    else if (cancelled) status = 'cancelled';
     else if (failed === 0) status = 'success';
     else if (ok.length > 0) status = 'partial';
     else status = 'failed';
-    const notes = [critical, missing > 0 ? `${missing} event(s) without an outcome by the deadline` : undefined].filter(
-      Boolean,
-    );
+    const notes = [
+      critical,
+      missing > 0
+        ? cancelled
+          ? `${missing} event(s) cancelled by a stop`
+          : `${missing} event(s) without an outcome by the deadline`
+        : undefined,
+    ].filter(Boolean);
     return {
       job_id: this.jobId,
       status,
@@ -60,6 +72,7 @@ export class JobTracker {
       events_planned: this.planned.size,
       events_succeeded: ok.length,
       events_failed: failed,
+      events_cancelled: cancelled ? missing : 0,
       snapshots: ok.filter((o) => o.snapshot_id).length,
       listings: ok.reduce((n, o) => n + o.listings, 0),
       retries: all.reduce((n, o) => n + o.retries, 0),

@@ -521,6 +521,7 @@ describe('jobs and logs', () => {
         events_planned: 2,
         events_succeeded: 1,
         events_failed: 1,
+        events_cancelled: 0,
         snapshots: 1,
         listings: 42,
         retries: 3,

@@ -221,6 +221,7 @@ function samples(): { [K in TopicKey]?: unknown } & {
       events_planned: 1,
       events_succeeded: 1,
       events_failed: 0,
+      events_cancelled: 0,
       snapshots: 1,
       listings: 1,
       retries: 0,
@@ -406,7 +407,7 @@ async function goodRecord(topic: Consumed): Promise<void> {
     case 'scrapeRequests':
       await send(s.scrapeRequests);
       return void (await wait('the worker to handle the good request', () =>
-        worker.handled.some((r) => r.job_id === s.scrapeRequests.job_id),
+        worker.recent.some((r) => r.job_id === s.scrapeRequests.job_id),
       ));
     case 'scrapeOutcomes': {
       // The scheduler only reads outcomes of its own job: run one, its outcome lands after the bad records.

@@ -39,6 +39,7 @@ beforeAll(async () => {
     events_planned: 2,
     events_succeeded: 0,
     events_failed: 0,
+    events_cancelled: 0,
     snapshots: 0,
     listings: 0,
     retries: 0,

@@ -144,7 +144,7 @@ describe('scrape jobs', () => {
       events_failed: 0,
       snapshots: 100,
     });
-    const forJob = (w: ScrapeWorker) => w.handled.filter((r) => r.job_id === job.job_id).map((r) => r.event_id);
+    const forJob = (w: ScrapeWorker) => w.recent.filter((r) => r.job_id === job.job_id).map((r) => r.event_id);
     const [a, b] = workers.map(forJob);
     expect(a!.length).toBeGreaterThan(0);
     expect(b!.length).toBeGreaterThan(0);
