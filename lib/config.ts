@@ -26,6 +26,8 @@ export const envSchema = z.object({
   KAFKA_BROKERS: list.default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('tws-analytics'),
   SCHEMA_REGISTRY_URL: url.default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  /** The registry as ClickHouse reaches it (it fetches schemas to decode snapshots); default SCHEMA_REGISTRY_URL. */
+  TWS_CLICKHOUSE_SCHEMA_REGISTRY_URL: url.optional(),
   TWS_TOPIC_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
@@ -93,7 +95,8 @@ export interface Config {
     partitions: number;
     snapshotRetentionHours: number;
   };
-  registry: { url: string };
+  /** `clickhouseUrl`: the same registry as ClickHouse reaches it (AvroConfluent decoding in the engine). */
+  registry: { url: string; clickhouseUrl: string };
   clickhouse:
     | { mode: 'server'; url: string; user: string; password: string; database: string }
     | { mode: 'embedded'; path: string; database: string };
@@ -161,7 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partitions: e.TWS_TOPIC_PARTITIONS,
       snapshotRetentionHours: e.TWS_SNAPSHOT_RETENTION_HOURS,
     },
-    registry: { url: e.SCHEMA_REGISTRY_URL },
+    registry: {
+      url: e.SCHEMA_REGISTRY_URL,
+      clickhouseUrl: e.TWS_CLICKHOUSE_SCHEMA_REGISTRY_URL ?? e.SCHEMA_REGISTRY_URL,
+    },
     clickhouse: e.CLICKHOUSE_URL
       ? {
           mode: 'server',
