@@ -177,3 +177,77 @@ describe('fetchJson against the simulated marketplace', () => {
     expect(clock.t).toBeGreaterThanOrEqual(2 * 60_000);
   });
 });
+
+describe('fetchJson: the wait after a 429 (Retry-After overrides the backoff), with a fake fetch', () => {
+  const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+  /** A fetch that answers from a script, one Response per call, and records nothing else. */
+  function scripted(...answers: Array<() => Response>): typeof fetch {
+    return (async () => {
+      const next = answers.shift();
+      if (!next) throw new Error('fetch called more often than scripted');
+      return next();
+    }) as typeof fetch;
+  }
+  const tooMany = (retryAfter?: string) => () =>
+    new Response('', { status: 429, headers: retryAfter === undefined ? {} : { 'Retry-After': retryAfter } });
+  const ok = () => new Response('{"tickets":[]}', { status: 200, headers: { 'Content-Type': 'application/json' } });
+
+  const run = (f: typeof fetch, over: Partial<FetchJsonOptions> = {}) =>
+    fetchJson('http://marketplace.invalid/listings', {
+      ...options(),
+      fetch: f,
+      now: () => NOW,
+      // A draw of 0 would halve a jittered wait: the waits below show that 429 waits are not jittered.
+      random: () => 0,
+      jitter: 0.5,
+      initialDelayMs: 1_000,
+      maxDelayMs: 30_000,
+      maxRetryAfterMs: 60_000,
+      sleep: async (ms) => void waits.push(ms),
+      ...over,
+    });
+
+  it('waits what Retry-After asks in seconds when that is longer than the backoff', async () => {
+    const res = await run(scripted(tooMany('7'), ok));
+    expect(res).toMatchObject({ httpStatus: 200, attempts: 2, retries: 1 });
+    expect(waits).toEqual([7_000]);
+  });
+
+  it('waits until an HTTP-date Retry-After', async () => {
+    const at = new Date(NOW + 12_000).toUTCString();
+    await run(scripted(tooMany(at), ok));
+    expect(waits).toEqual([12_000]);
+  });
+
+  it('never waits less than the un-jittered exponential backoff', async () => {
+    // Retry-After 0, 1 s and absent, against backoffs of 1 s, 2 s and 4 s.
+    const res = await run(scripted(tooMany('0'), tooMany('1'), tooMany(), ok), { attempts: 4 });
+    expect(res.attempts).toBe(4);
+    expect(waits).toEqual([1_000, 2_000, 4_000]);
+  });
+
+  it('treats an unreadable Retry-After as absent', async () => {
+    await run(scripted(tooMany('soon'), tooMany('-5'), ok));
+    expect(waits).toEqual([1_000, 2_000]);
+  });
+
+  it('caps the Retry-After at maxRetryAfterMs, but not below the backoff', async () => {
+    await run(scripted(tooMany('3600'), ok), { maxRetryAfterMs: 10_000 });
+    expect(waits).toEqual([10_000]);
+    waits = [];
+    await run(scripted(tooMany('3600'), ok), { maxRetryAfterMs: 10_000, initialDelayMs: 25_000 });
+    expect(waits).toEqual([25_000]);
+  });
+
+  it('ignores Retry-After on a 503: a 5xx gets the jittered backoff', async () => {
+    const unavailable = () => new Response('', { status: 503, headers: { 'Retry-After': '7' } });
+    await run(scripted(unavailable, ok));
+    expect(waits).toEqual([500]); // 1 s backoff, half of it jittered, draw 0
+  });
+
+  it('fails with kind rate_limited, its counts and the asked wait once the attempts run out', async () => {
+    const err = await failure(run(scripted(tooMany('2'), tooMany('2'), tooMany('2'))));
+    expect(err).toMatchObject({ kind: 'rate_limited', httpStatus: 429, attempts: 3, retries: 2, retryAfterMs: 2_000 });
+    expect(waits).toEqual([2_000, 2_000]);
+  });
+});
