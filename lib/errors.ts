@@ -93,3 +93,18 @@ export class ConflictError extends TwsError {
     super(message, { code: 'CONFLICT' });
   }
 }
+
+/**
+ * A webhook did not take an alert notification. Retriable for 5xx, 429, timeouts and network
+ * errors; not for other answers (a 4xx says the request itself is wrong). `status` is the HTTP
+ * status when there was one. The message never holds the target's URL (it may hold a token).
+ */
+export class DeliveryError extends TwsError {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    retriable: boolean,
+  ) {
+    super(message, { code: retriable ? 'WEBHOOK_UNAVAILABLE' : 'WEBHOOK_REJECTED', retriable });
+  }
+}
