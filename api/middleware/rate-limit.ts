@@ -34,17 +34,19 @@ export function rateLimit(opts: { perMinute: number; now?: () => number }): Midd
       if (buckets.size >= MAX_BUCKETS) prune(t);
       b = { tokens: capacity, at: t };
       buckets.set(key, b);
-    } else {
-      b.tokens = Math.min(capacity, b.tokens + (t - b.at) * perMs);
-      b.at = t;
     }
-    if (b.tokens < 1) {
-      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
+    // A refusal leaves the bucket as it was: refilling it in many small steps would add up float
+    // error (ten steps of 0.1 token are 0.9999…), and a caller retrying every second would get its
+    // token a little after the time Retry-After gave it.
+    const tokens = Math.min(capacity, b.tokens + (t - b.at) * perMs);
+    if (tokens < 1) {
+      const retryAfter = Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
       throw new HttpError(429, 'RATE_LIMITED', `rate limit of ${capacity} requests per minute exceeded`, {
         headers: { 'Retry-After': String(retryAfter) },
       });
     }
-    b.tokens -= 1;
+    b.tokens = tokens - 1;
+    b.at = t;
     await next();
   };
 }
