@@ -42,6 +42,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'an identifier')
     .default('tws'),
+  /** Server mode on a ClickHouse cluster: its name (or a macro such as {cluster}); DDL runs ON CLUSTER. */
+  TWS_CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+$/, 'a cluster name from remote_servers (letters, digits, "_", ".", "-", or a {macro})')
+    .optional(),
   TWS_CHDB_PATH: z.string().optional(),
 
   TWS_SOURCE: z.enum(['simulated', 'vividseats']).default('simulated'),
@@ -53,6 +58,20 @@ export const envSchema = z.object({
   TWS_SCRAPE_INTERVAL_SECONDS: int(1).default(300),
   TWS_ALERT_WEBHOOK_URL: url.optional(),
   TWS_ALERT_ERRORS_PER_HOUR: int(0).default(10),
+  /** Price alerts (docs/alerts.md): the alerter's consumer group, sealing key, delivery policy. */
+  TWS_ALERTER_GROUP: z.string().min(1).default('tws-alerter'),
+  TWS_ALERT_SECRET_KEY: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, '32 bytes as 64 hex digits or base64')
+    .optional(),
+  TWS_ALERT_SOURCE_DOWN_AFTER: int(1, 1000).default(3),
+  TWS_ALERT_DELIVERY_ATTEMPTS: int(1, 20).default(6),
+  TWS_ALERT_RETRY_INITIAL_MS: int(1, 600_000).default(1_000),
+  TWS_ALERT_RETRY_MAX_MS: int(1, 3_600_000).default(60_000),
+  TWS_ALERT_TARGET_CONCURRENCY: int(1, 64).default(2),
+  TWS_ALERT_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Base URL of the dashboard in alert links; default http://TWS_API_HOST:TWS_API_PORT. */
+  TWS_PUBLIC_URL: url.optional(),
   TWS_SIM_PORT: int(0, 65535).default(8090),
   TWS_SIM_SEED: int(0).default(42),
   TWS_SIM_EVENTS: int(0, 10_000).default(4),
@@ -98,7 +117,7 @@ export interface Config {
   /** `clickhouseUrl`: the same registry as ClickHouse reaches it (AvroConfluent decoding in the engine). */
   registry: { url: string; clickhouseUrl: string };
   clickhouse:
-    | { mode: 'server'; url: string; user: string; password: string; database: string }
+    | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string }
     | { mode: 'embedded'; path: string; database: string };
   source: {
     kind: Env['TWS_SOURCE'];
@@ -109,7 +128,17 @@ export interface Config {
     timeoutMs: number;
     intervalSeconds: number;
   };
-  alerts: { webhookUrl: string | undefined; errorsPerHour: number };
+  alerts: {
+    webhookUrl: string | undefined;
+    errorsPerHour: number;
+    /** Price alerts (docs/alerts.md). */
+    group: string;
+    secretKey: string | undefined;
+    sourceDownAfter: number;
+    delivery: { attempts: number; initialDelayMs: number; maxDelayMs: number; timeoutMs: number };
+    targetConcurrency: number;
+    dashboardUrl: string;
+  };
   sim: { port: number; seed: number; events: number };
   consumer: {
     group: string;
@@ -153,6 +182,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, variable);
   }
   const e = parsed.data;
+  if (e.TWS_CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL)
+    throw new ConfigError(
+      'invalid configuration:\n  TWS_CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (a cluster is server mode; embedded chDB is one process)',
+      'TWS_CLICKHOUSE_CLUSTER',
+    );
   const dataDir = resolve(e.TWS_DATA_DIR);
   return {
     dataDir,
@@ -175,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           user: e.CLICKHOUSE_USER,
           password: e.CLICKHOUSE_PASSWORD,
           database: e.CLICKHOUSE_DATABASE,
+          ...(e.TWS_CLICKHOUSE_CLUSTER ? { cluster: e.TWS_CLICKHOUSE_CLUSTER } : {}),
         }
       : { mode: 'embedded', path: resolve(e.TWS_CHDB_PATH ?? `${dataDir}/chdb`), database: e.CLICKHOUSE_DATABASE },
     source: {
@@ -186,7 +221,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.TWS_REQUEST_TIMEOUT_MS,
       intervalSeconds: e.TWS_SCRAPE_INTERVAL_SECONDS,
     },
-    alerts: { webhookUrl: e.TWS_ALERT_WEBHOOK_URL, errorsPerHour: e.TWS_ALERT_ERRORS_PER_HOUR },
+    alerts: {
+      webhookUrl: e.TWS_ALERT_WEBHOOK_URL,
+      errorsPerHour: e.TWS_ALERT_ERRORS_PER_HOUR,
+      group: e.TWS_ALERTER_GROUP,
+      secretKey: e.TWS_ALERT_SECRET_KEY,
+      sourceDownAfter: e.TWS_ALERT_SOURCE_DOWN_AFTER,
+      delivery: {
+        attempts: e.TWS_ALERT_DELIVERY_ATTEMPTS,
+        initialDelayMs: e.TWS_ALERT_RETRY_INITIAL_MS,
+        maxDelayMs: e.TWS_ALERT_RETRY_MAX_MS,
+        timeoutMs: e.TWS_ALERT_WEBHOOK_TIMEOUT_MS,
+      },
+      targetConcurrency: e.TWS_ALERT_TARGET_CONCURRENCY,
+      dashboardUrl: (e.TWS_PUBLIC_URL ?? `http://${e.TWS_API_HOST}:${e.TWS_API_PORT}`).replace(/\/+$/, ''),
+    },
     sim: { port: e.TWS_SIM_PORT, seed: e.TWS_SIM_SEED, events: e.TWS_SIM_EVENTS },
     consumer: {
       group: e.TWS_CONSUMER_GROUP,
