@@ -22,6 +22,9 @@ export const TOPICS = {
   zoneMetrics: { suffix: 'metrics.zones.v1', schema: 'ZoneMetrics', retentionHours: 24 * 7 },
   rollups: { suffix: 'rollups.zones.v1', schema: 'ZoneRollup', retentionHours: 24 * 30 },
   deadLetter: { suffix: 'deadletter.v1', retentionHours: 24 * 30 },
+  /** Price-alert rules (docs/alerts.md): latest version per rule_id, targets sealed. */
+  alertRules: { suffix: 'alerts.rules.v1', schema: 'AlertRule', compacted: true, partitions: 3 },
+  alerts: { suffix: 'alerts.v1', schema: 'AlertNotification', retentionHours: 24 * 30 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;
