@@ -2,7 +2,7 @@
 // commands), handed to the consumers in place of the real one: where the sink's wall time goes,
 // without touching the consumer code.
 import type { ClickHouseSettings } from '@clickhouse/client';
-import type { InsertOptions, QueryParams, Store } from '../../lib/clickhouse/store.ts';
+import type { EncodedInsert, InsertOptions, QueryParams, Store } from '../../lib/clickhouse/store.ts';
 
 export interface Timing {
   calls: number;
@@ -46,6 +46,7 @@ export function timedStore(inner: Store): TimedStore {
       time('command', 0, () => inner.command(sql, params, settings)),
     insert: (table: string, rows: readonly object[], opts?: InsertOptions) =>
       time(`insert ${table}`, rows.length, () => inner.insert(table, rows, opts)),
+    insertEncoded: (opts: EncodedInsert) => time(`insert ${opts.table} (encoded)`, 0, () => inner.insertEncoded(opts)),
     sandboxQuery: <T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings) =>
       time('sandbox', 0, () => inner.sandboxQuery<T>(sql, params, settings)),
     ping: () => inner.ping(),

@@ -11,9 +11,16 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/g;
 
 export class ParamBindError extends Error {}
 
+/**
+ * A ClickHouse string literal of any string: backslash and quote escaped, control characters as
+ * \xHH (a NUL would end the statement early in the embedded engine's C interface).
+ */
+export const sqlString = (s: string): string =>
+  `'${s.replace(/[\\'\u0000-\u001f\u007f]/g, (c) => (c === '\\' || c === "'" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))}'`;
+
 export function sqlLiteral(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof v === 'string') return sqlString(v);
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new ParamBindError(`cannot bind the number ${v}`);
     return String(v);

@@ -1,12 +1,15 @@
 // The only module that opens ClickHouse. Embedded mode runs chDB in this process through
 // @clickhouse/client's pluggable connection; server mode is a plain HTTP client on CLICKHOUSE_URL.
 // Writes and reads use separate connections, so API reads do not queue behind ingest batches.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Config } from '../config.ts';
 import { StoreQueryError, StoreUnavailableError } from '../errors.ts';
-import { inlineParams } from './inline-params.ts';
+import { inlineParams, sqlString } from './inline-params.ts';
 import { FaultSwitch } from './faults.ts';
 
 export type QueryParams = Record<string, unknown>;
@@ -19,6 +22,20 @@ export interface InsertOptions {
    * (times as chDateTime strings): about twice the rows per second of objects, for the big tables.
    */
   columns?: readonly string[];
+}
+
+export interface EncodedInsert {
+  table: string;
+  columns: readonly string[];
+  /** The SELECT list over the decoded rows, aliased `w`. */
+  select: string;
+  format: 'AvroConfluent';
+  /** Column structure of the decoded rows, e.g. "id String, n Int32". */
+  structure: string;
+  body: Buffer;
+  dedupToken: string;
+  /** e.g. format_avro_schema_registry_url. */
+  formatSettings?: Record<string, string | number>;
 }
 
 export interface Store {
@@ -40,10 +57,37 @@ export interface Store {
   /** DDL or other statements without a result, on the write connection. */
   command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void>;
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
+  /**
+   * INSERT … SELECT over bytes in a format ClickHouse decodes itself (the engine-native ingest):
+   * `select` reads the decoded rows as `w`. Embedded, the bytes go through a temporary file read
+   * with file() (chDB's connection takes request bodies as UTF-8 text, which binary formats are
+   * not); on a server they are the request body, read with input(). The statement is otherwise
+   * the same. Same dedup settings as insert().
+   */
+  insertEncoded(opts: EncodedInsert): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
   /** Test and chaos hook: make writes fail as if the server were down. */
   readonly faults: FaultSwitch;
+}
+
+/**
+ * What every insert states. The token always, empty when it has none: chDB keeps settings on the
+ * session, so an insert that said nothing would reuse the previous insert's token and be dropped.
+ */
+function insertSettings(dedupToken: string): ClickHouseSettings {
+  return {
+    insert_deduplicate: 1,
+    insert_deduplication_token: dedupToken,
+    // Dedup by the token for INSERT … SELECT too, whatever ClickHouse thinks of the SELECT.
+    deduplicate_insert_select: 'enable_even_for_bad_queries',
+    // The snapshot tables and rollups are materialized views of what is inserted: drop a re-sent
+    // block there too.
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    // One parsing thread per insert: parallel parsing of 10k-row blocks bought ~15 % insert speed
+    // for ~20 % more CPU, taken from the reads and the consumer on a small machine (issue 7).
+    input_format_parallel_parsing: 0,
+  } as ClickHouseSettings;
 }
 
 /** ClickHouse error codes that a later retry can get past. */
@@ -201,7 +245,14 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
     // chDB connections ignore the `database` option; USE sticks to the connection.
     for (const c of [writer, reader, sandbox, ingestReader]) await c.command({ query: `USE ${database}` });
   }
-  return new ClickHouseStore(cfg.mode, database, { writer, reader, sandbox, ingestReader });
+  let scratchDir: string | undefined;
+  if (cfg.mode === 'embedded') {
+    // Staged bytes of inserts a crash interrupted are never needed again: the range is re-sent.
+    scratchDir = join(cfg.path, 'ingest-staging');
+    rmSync(scratchDir, { recursive: true, force: true });
+    mkdirSync(scratchDir, { recursive: true });
+  }
+  return new ClickHouseStore(cfg.mode, database, { writer, reader, sandbox, ingestReader }, scratchDir);
 }
 
 class ClickHouseStore implements Store {
@@ -215,6 +266,8 @@ class ClickHouseStore implements Store {
     readonly mode: 'embedded' | 'server',
     readonly database: string,
     clients: Record<'writer' | 'reader' | 'sandbox' | 'ingestReader', ClickHouseClient>,
+    /** Embedded: where insertEncoded stages its bytes for file(). */
+    private readonly scratchDir?: string,
   ) {
     ({ writer: this.writer, reader: this.reader, sandbox: this.sandbox, ingestReader: this.ingestReader } = clients);
   }
@@ -265,18 +318,10 @@ class ClickHouseStore implements Store {
   async insert(table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     this.faults.check('write');
-    // Every insert states its token, empty when it has none: chDB keeps settings on the session,
-    // so an insert that said nothing would reuse the previous insert's token and be dropped.
     const compact = opts.columns !== undefined;
     const settings: ClickHouseSettings = {
+      ...insertSettings(opts.dedupToken ?? ''),
       date_time_input_format: compact ? 'basic' : 'best_effort',
-      insert_deduplicate: 1,
-      insert_deduplication_token: opts.dedupToken ?? '',
-      // Rollups are materialized views of the snapshot tables: drop a re-sent block there too.
-      deduplicate_blocks_in_dependent_materialized_views: 1,
-      // One parsing thread per insert: parallel parsing of 10k-row blocks bought ~15 % insert speed
-      // for ~20 % more CPU, taken from the reads and the consumer on a small machine (issue 7).
-      input_format_parallel_parsing: 0,
     };
     try {
       await this.writer.insert({
@@ -288,6 +333,34 @@ class ClickHouseStore implements Store {
       });
     } catch (err) {
       throw translateError(err, `insert into ${table}`);
+    }
+  }
+
+  async insertEncoded(opts: EncodedInsert): Promise<void> {
+    this.faults.check('write');
+    const head = `INSERT INTO ${opts.table} (${opts.columns.join(', ')}) SELECT ${opts.select}`;
+    const settings = { ...insertSettings(opts.dedupToken), ...opts.formatSettings };
+    try {
+      if (this.mode === 'server') {
+        await this.writer.exec({
+          query: `${head} FROM input(${sqlString(opts.structure)}) AS w FORMAT ${opts.format}`,
+          values: Readable.from([opts.body]),
+          clickhouse_settings: settings,
+        });
+        return;
+      }
+      const file = join(this.scratchDir!, `${randomUUID()}.bin`);
+      await writeFile(file, opts.body);
+      try {
+        await this.writer.command({
+          query: `${head} FROM file(${sqlString(file)}, ${sqlString(opts.format)}, ${sqlString(opts.structure)}) AS w`,
+          clickhouse_settings: settings,
+        });
+      } finally {
+        await rm(file, { force: true });
+      }
+    } catch (err) {
+      throw translateError(err, `insert into ${opts.table}`);
     }
   }
 

@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { BrokerUnavailableError, PoisonRecordError, errorMessage } from '../errors.ts';
 import { valueSubject } from '../kafka/topics.ts';
+import type { HeaderDecoder } from './header-decoder.ts';
+
+/** An Avro record schema as the registry stores it. */
+export type WriterSchema = { type: string; fields?: Array<{ name: string; type: unknown }>; [k: string]: unknown };
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
@@ -99,6 +103,51 @@ export class AvroCodec {
         err,
       );
     }
+  }
+
+  /**
+   * The framed record's schema id and its leading fields, without decoding the rest (see
+   * HeaderDecoder). The same poison rules as decode(): wire format, a schema id registered under the
+   * topic's subject, fields that parse.
+   */
+  async decodeHeader<H>(
+    buf: Buffer | null,
+    topic: string,
+    decoder: HeaderDecoder<H>,
+  ): Promise<{ schemaId: number; header: Partial<H> }> {
+    if (!buf || buf.length < 5)
+      throw new PoisonRecordError('record value is empty or shorter than the 5-byte wire header', 'decode');
+    if (buf[0] !== 0)
+      throw new PoisonRecordError(`record does not start with the Confluent magic byte 0 (got ${buf[0]})`, 'decode');
+    const schemaId = buf.readInt32BE(1);
+    await this.assertSubjectHas(topic, schemaId);
+    return { schemaId, header: decoder.decode(schemaId, await this.writerSchema(schemaId), buf) };
+  }
+
+  private readonly writerSchemas = new Map<number, Promise<WriterSchema>>();
+
+  /** The schema a record was written with, as JSON (cached: a registered schema never changes). */
+  writerSchema(id: number): Promise<WriterSchema> {
+    let schema = this.writerSchemas.get(id);
+    if (!schema) {
+      schema = this.fetchWriterSchema(id);
+      this.writerSchemas.set(id, schema);
+      schema.catch(() => this.writerSchemas.delete(id));
+    }
+    return schema;
+  }
+
+  private async fetchWriterSchema(id: number): Promise<WriterSchema> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}/schemas/ids/${id}`, { signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
+    }
+    if (res.status === 404) throw new PoisonRecordError(`schema id ${id} is unknown to the registry`, 'schema');
+    if (!res.ok) throw new BrokerUnavailableError(`schema registry answered HTTP ${res.status} for schema ${id}`);
+    const { schema } = (await res.json()) as { schema: string };
+    return JSON.parse(schema) as WriterSchema;
   }
 
   private acceptedIds(topic: string): Set<number> {

@@ -6,13 +6,15 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { FaultSwitch } from '../../../lib/clickhouse/faults.ts';
-import type { InsertOptions, QueryParams, Store } from '../../../lib/clickhouse/store.ts';
+import type { EncodedInsert, InsertOptions, QueryParams, Store } from '../../../lib/clickhouse/store.ts';
 import { StoreQueryError, StoreUnavailableError, errorMessage } from '../../../lib/errors.ts';
 
 type Op =
   | { op: 'query'; sql: string; params?: QueryParams; settings?: ClickHouseSettings }
   | { op: 'command'; sql: string; params?: QueryParams; settings?: ClickHouseSettings }
   | { op: 'insert'; table: string; rows: readonly object[]; opts?: InsertOptions }
+  // The body travels as base64: the IPC channel's JSON would turn a Buffer into an array of numbers.
+  | { op: 'insertEncoded'; opts: Omit<EncodedInsert, 'body'> & { body: string } }
   | { op: 'ping' };
 
 export type StoreRequest = { type: 'store'; id: number } & Op;
@@ -49,6 +51,8 @@ export function serveStore(child: ChildProcess, store: Store): void {
           return store.command(m.sql, m.params, m.settings);
         case 'insert':
           return store.insert(m.table, m.rows, m.opts);
+        case 'insertEncoded':
+          return store.insertEncoded({ ...m.opts, body: Buffer.from(m.opts.body, 'base64') });
         case 'ping':
           return store.ping();
       }
@@ -132,6 +136,11 @@ export class RemoteStore implements Store {
     if (rows.length === 0) return;
     this.faults.check('write');
     return this.call<void>({ op: 'insert', table, rows, opts });
+  }
+
+  async insertEncoded(opts: EncodedInsert): Promise<void> {
+    this.faults.check('write');
+    return this.call<void>({ op: 'insertEncoded', opts: { ...opts, body: opts.body.toString('base64') } });
   }
 
   async ping(): Promise<boolean> {
