@@ -15,8 +15,16 @@ export class ParamBindError extends Error {}
  * A ClickHouse string literal of any string: backslash and quote escaped, control characters as
  * \xHH (a NUL would end the statement early in the embedded engine's C interface).
  */
-export const sqlString = (s: string): string =>
-  `'${s.replace(/[\\'\u0000-\u001f\u007f]/g, (c) => (c === '\\' || c === "'" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))}'`;
+export const sqlString = (s: string): string => {
+  let out = "'";
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    if (c === '\\' || c === "'") out += `\\${c}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += c;
+  }
+  return `${out}'`;
+};
 
 export function sqlLiteral(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
