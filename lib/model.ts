@@ -150,3 +150,51 @@ export interface ZoneMetrics extends PriceMetrics {
 }
 
 export type Granularity = 'hourly' | 'daily';
+
+/** Topic metrics.zones.v1: one zone's metrics at one scrape (schemas/ZoneMetrics.avsc). */
+export interface ZoneMetricsRecord {
+  event_id: string;
+  snapshot_id: string;
+  scraped_at: number;
+  zone_id: string;
+  zone: string;
+  sections: number;
+  days_to_event: number | null;
+  lowest_price_cents: number | null;
+  lowest_base_price_cents: number | null;
+  average_price_cents: number | null;
+  median_price_cents: number | null;
+  highest_price_cents: number | null;
+  lowest_price_2_cents: number | null;
+  lowest_price_4_cents: number | null;
+  total_tickets: number;
+  total_listings: number;
+  available: boolean;
+  outlier_listings: number;
+  rejected_listings: number;
+}
+
+/** Topic rollups.zones.v1: a closed window's rollup, and its revisions (schemas/ZoneRollup.avsc). */
+export interface ZoneRollupRecord {
+  granularity: Granularity;
+  event_id: string;
+  zone: string;
+  window_start: number;
+  window_end: number;
+  revision: number;
+  min_price_cents: number | null;
+  avg_price_cents: number | null;
+  max_price_cents: number | null;
+  min_price_2_cents: number | null;
+  min_price_4_cents: number | null;
+  open_price_cents: number | null;
+  close_price_cents: number | null;
+  tickets_last: number;
+  tickets_avg: number;
+  tickets_peak: number;
+  listings_last: number;
+  listings_avg: number;
+  listings_peak: number;
+  scrapes: number;
+  closed_at: number;
+}

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { BrokerUnavailableError, errorMessage } from '../errors.ts';
 import { AvroCodec } from '../registry/codec.ts';
 import { COMPRESSION, createProducer, type IHeaders, type Producer } from './client.ts';
-import { TOPICS, topicNames, type TopicKey, type TopicNames } from './topics.ts';
+import { TOPICS, topicNames, type AvroTopicKey, type TopicKey, type TopicNames, type TopicRecords } from './topics.ts';
 
 export interface OutRecord<T> {
   key: string;
@@ -42,7 +42,8 @@ export class AvroProducer {
     this.connected = true;
   }
 
-  async send<T>(topic: TopicKey, records: OutRecord<T>[]): Promise<void> {
+  /** Records of the topic's own type (TopicRecords): a value of another topic's type does not compile. */
+  async send<K extends AvroTopicKey>(topic: K, records: OutRecord<TopicRecords[K]>[]): Promise<void> {
     if (records.length === 0) return;
     const name = this.topics[topic];
     const messages = await Promise.all(

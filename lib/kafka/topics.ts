@@ -1,5 +1,16 @@
 // The topic catalog: names, schemas, partitions and retention. Topic names and their Avro schemas
 // are a public contract (docs/topics.md); a breaking change gets a new `.vN` topic.
+import type { AlertNotification, AlertRuleRecord } from '../alerts/model.ts';
+import type {
+  CatalogEvent,
+  ListingSnapshot,
+  ScrapeJob,
+  ScrapeLog,
+  ScrapeOutcome,
+  ScrapeRequest,
+  ZoneMetricsRecord,
+  ZoneRollupRecord,
+} from '../model.ts';
 
 export interface TopicSpec {
   /** Name without the prefix, e.g. `listings.snapshots.v1`. */
@@ -28,6 +39,27 @@ export const TOPICS = {
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;
+
+/** The record type each Avro topic carries: AvroProducer.send accepts only that type for the topic. */
+export interface TopicRecords {
+  catalog: CatalogEvent;
+  scrapeRequests: ScrapeRequest;
+  scrapeOutcomes: ScrapeOutcome;
+  scrapeLogs: ScrapeLog;
+  scrapeJobs: ScrapeJob;
+  snapshots: ListingSnapshot;
+  zoneMetrics: ZoneMetricsRecord;
+  rollups: ZoneRollupRecord;
+  alertRules: AlertRuleRecord;
+  alerts: AlertNotification;
+}
+
+/** Topics whose values are Avro records: every one but the raw dead-letter topic. */
+export type AvroTopicKey = { [K in TopicKey]: (typeof TOPICS)[K] extends { schema: string } ? K : never }[TopicKey];
+
+// A topic with a schema but no record type above (or the reverse) fails to compile here.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const _everyAvroTopicHasItsRecordType: SameKeys<keyof TopicRecords, AvroTopicKey> = true;
 
 export type TopicNames = Record<TopicKey, string>;
 
