@@ -13,6 +13,7 @@ import type { Logger } from '../lib/logger.ts';
 import { scrapeOutcomes } from '../lib/metrics.ts';
 import type { ListingSnapshot, ScrapeLog, ScrapeOutcome, ScrapeRequest } from '../lib/model.ts';
 import { toDeadLetter } from './dead-letter.ts';
+import { scrapeOutcome } from './outcome.ts';
 import { SourceError, type ListingSource } from './sources/source.ts';
 
 export interface WorkerDeps {
@@ -82,20 +83,14 @@ export class ScrapeWorker {
     this.recentRequests.push(req);
     if (this.recentRequests.length > RECENT_REQUESTS) this.recentRequests.shift();
     const { producer, log } = this.deps;
-    const base = { job_id: req.job_id, event_id: req.event_id, worker_id: this.workerId };
     let outcome: ScrapeOutcome;
     if (this.now() > req.deadline_at) {
-      outcome = {
-        ...base,
+      outcome = scrapeOutcome(req, this.workerId, this.now(), {
         status: 'expired',
-        error_kind: 'expired',
+        kind: 'expired',
         attempts: 0,
         retries: 0,
-        snapshot_id: null,
-        listings: 0,
-        rejected: 0,
-        finished_at: this.now(),
-      };
+      });
     } else {
       const scraped = await this.scrape(req, signal);
       if (!scraped) {
@@ -117,7 +112,6 @@ export class ScrapeWorker {
 
   private async scrape(req: ScrapeRequest, signal?: AbortSignal): Promise<ScrapeOutcome | undefined> {
     const { producer, sources } = this.deps;
-    const base = { job_id: req.job_id, event_id: req.event_id, worker_id: this.workerId };
     const source = sources[req.source];
     try {
       if (!source) throw new SourceError('http', `no listing source named "${req.source}"`);
@@ -136,17 +130,14 @@ export class ScrapeWorker {
       await producer.send('snapshots', [{ key: req.event_id, value: snapshot }]);
       const listings = result.zones.reduce((n, z) => n + z.sections.reduce((m, s) => m + s.listings.length, 0), 0);
       const rejected = result.rejected.reduce((n, r) => n + r.count, 0);
-      return {
-        ...base,
+      return scrapeOutcome(req, this.workerId, this.now(), {
         status: 'ok',
-        error_kind: null,
         attempts: result.attempts,
         retries: result.retries,
-        snapshot_id: snapshot.snapshot_id,
+        snapshotId: snapshot.snapshot_id,
         listings,
         rejected,
-        finished_at: this.now(),
-      };
+      });
     } catch (err) {
       if (signal?.aborted) return undefined;
       const se = err instanceof SourceError ? err : undefined;
@@ -163,17 +154,12 @@ export class ScrapeWorker {
         http_status: se?.httpStatus ?? null,
       };
       await producer.send('scrapeLogs', [{ key: req.event_id, value: entry }]);
-      return {
-        ...base,
+      return scrapeOutcome(req, this.workerId, this.now(), {
         status: 'failed',
-        error_kind: kind,
+        kind,
         attempts: entry.attempts,
         retries: se?.retries ?? 0,
-        snapshot_id: null,
-        listings: 0,
-        rejected: 0,
-        finished_at: this.now(),
-      };
+      });
     }
   }
 }
