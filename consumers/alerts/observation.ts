@@ -1,22 +1,9 @@
 // What a rule looks at in one zone-metrics record (or in the section row of the same scrape): the
 // event time, the prices per basis and group size, the ticket and listing counts.
 import type { AlertRuleRecord } from '../../lib/alerts/model.ts';
+import type { ZoneMetricsRecord } from '../../lib/model.ts';
 
-/** The fields of a tws.metrics.zones.v1 record (schemas/ZoneMetrics.avsc) that alerts read. */
-export interface ZoneMetricsRecord {
-  event_id: string;
-  snapshot_id: string;
-  scraped_at: number;
-  zone_id: string;
-  zone: string;
-  sections: number;
-  lowest_price_cents: number | null;
-  lowest_base_price_cents: number | null;
-  lowest_price_2_cents: number | null;
-  lowest_price_4_cents: number | null;
-  total_tickets: number;
-  total_listings: number;
-}
+export type { ZoneMetricsRecord };
 
 export interface Observation {
   /** Event time: when the scrape saw it. */

@@ -143,7 +143,7 @@ export function renderBody(format: TargetFormat, body: WebhookBody): string {
       return JSON.stringify(body);
     case 'slack':
       return JSON.stringify({
-        text: `${prefix}${slackEscape(body.message)} <${body.dashboard_url}|Open the dashboard>`,
+        text: `${prefix}${slackEscape(body.message)} <${slackEscape(body.dashboard_url)}|Open the dashboard>`,
       });
     case 'discord':
       // No mentions: a rule name like "@everyone" must not ping a channel.
