@@ -30,6 +30,10 @@ export default tseslint.config(
             { name: 'chdb', message: 'Only lib/clickhouse/ may import chdb.' },
             { name: 'chdb/connection', message: 'Only lib/clickhouse/ may import chdb.' },
             { name: 'kafkajs', message: 'Only lib/kafka/ may import kafkajs.' },
+            {
+              name: '@clickhouse/client',
+              message: 'Only lib/clickhouse/ may import @clickhouse/client (its types included: use QuerySettings).',
+            },
           ],
         },
       ],

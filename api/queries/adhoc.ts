@@ -3,14 +3,14 @@
 // and the time, result-size and memory limits from config.api.sql. The text is first put in
 // ClickHouse's canonical form (which also rejects multi-statement input) and checked by sql-guard.ts;
 // the canonical text is what runs.
-import type { ClickHouseSettings } from '@clickhouse/client';
-import type { Store } from '../../lib/clickhouse/store.ts';
+import { clickhouseErrorKind } from '../../lib/clickhouse/error-codes.ts';
+import type { QuerySettings, Store } from '../../lib/clickhouse/store.ts';
 import { StoreQueryError, StoreUnavailableError } from '../../lib/errors.ts';
 import { ForbiddenError, SqlQueryError } from '../errors.ts';
 import type { ApiConfig } from '../types.ts';
 import { checkCanonicalSql } from './sql-guard.ts';
 
-export function adhocSettings(limits: ApiConfig['sql']): ClickHouseSettings {
+export function adhocSettings(limits: ApiConfig['sql']): QuerySettings {
   // readonly last: the limits are applied first, then nothing can be changed.
   return {
     max_execution_time: limits.maxExecutionSeconds,
@@ -19,19 +19,6 @@ export function adhocSettings(limits: ApiConfig['sql']): ClickHouseSettings {
     max_memory_usage: String(limits.maxMemoryBytes),
     readonly: '1',
   };
-}
-
-/** ClickHouse error codes that mean "not allowed" (READONLY, ACCESS_DENIED, ...). */
-const FORBIDDEN_CODES = new Set(['164', '497', '452']);
-/** Codes of limits the analyst's query ran into (TIMEOUT_EXCEEDED, MEMORY_LIMIT_EXCEEDED, TOO_MANY_ROWS_OR_BYTES, ...). */
-const LIMIT_CODES = new Set(['159', '241', '396', '158', '160', '307']);
-/** Codes where the server, not the query, is the problem: a 503. */
-const SERVER_CODES = new Set(['202', '203', '209', '210', '252', '319', '425', '999']);
-
-function chCodeOf(err: unknown): string | undefined {
-  const e = err as { chCode?: unknown; cause?: { code?: unknown } };
-  const code = e.chCode ?? e.cause?.code;
-  return code !== undefined && /^\d+$/.test(String(code)) ? String(code) : undefined;
 }
 
 /** ClickHouse's own message, without our wrapper's prefix, the probe query's scope or a stack trace. */
@@ -47,16 +34,17 @@ export function clickhouseMessage(err: unknown): string {
 }
 
 /**
- * The analyst's SQL failed: their fault (400), not allowed (403), or the server's (rethrown, so 503).
- * An error that carries a ClickHouse code came from a live server, whatever the store called it.
+ * The analyst's SQL failed: their fault (400), not allowed (403), or the server's (rethrown, so 503),
+ * by the kind of its ClickHouse code (lib/clickhouse/error-codes.ts). An error that carries a
+ * ClickHouse code came from a live server, whatever the store called it.
  */
 export function classifyAdhocError(err: unknown): Error {
-  const code = chCodeOf(err);
-  if (code && FORBIDDEN_CODES.has(code)) return new ForbiddenError(`not allowed: ${clickhouseMessage(err)}`);
-  if (code && LIMIT_CODES.has(code)) return new SqlQueryError(clickhouseMessage(err), 'SQL_LIMIT_EXCEEDED');
-  if (code && SERVER_CODES.has(code))
+  const kind = clickhouseErrorKind(err);
+  if (kind === 'forbidden') return new ForbiddenError(`not allowed: ${clickhouseMessage(err)}`);
+  if (kind === 'limit') return new SqlQueryError(clickhouseMessage(err), 'SQL_LIMIT_EXCEEDED');
+  if (kind === 'busy')
     return err instanceof StoreUnavailableError ? err : new StoreUnavailableError(clickhouseMessage(err), err);
-  if (code || err instanceof StoreQueryError) return new SqlQueryError(clickhouseMessage(err));
+  if (kind || err instanceof StoreQueryError) return new SqlQueryError(clickhouseMessage(err));
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -1,8 +1,7 @@
 // A Store that times what passes through it (per table for inserts, per kind for queries and
 // commands), handed to the consumers in place of the real one: where the sink's wall time goes,
 // without touching the consumer code.
-import type { ClickHouseSettings } from '@clickhouse/client';
-import type { EncodedInsert, InsertOptions, QueryParams, Store } from '../../lib/clickhouse/store.ts';
+import type { EncodedInsert, InsertOptions, QueryParams, QuerySettings, Store } from '../../lib/clickhouse/store.ts';
 
 export interface Timing {
   calls: number;
@@ -38,16 +37,16 @@ export function timedStore(inner: Store): TimedStore {
     mode: inner.mode,
     database: inner.database,
     faults: inner.faults,
-    query: <T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings) =>
+    query: <T>(sql: string, params?: QueryParams, settings?: QuerySettings) =>
       time('query', 0, () => inner.query<T>(sql, params, settings)),
     ingestQuery: <T>(sql: string, params?: QueryParams) =>
       time('ingest query', 0, () => inner.ingestQuery<T>(sql, params)),
-    command: (sql: string, params?: QueryParams, settings?: ClickHouseSettings) =>
+    command: (sql: string, params?: QueryParams, settings?: QuerySettings) =>
       time('command', 0, () => inner.command(sql, params, settings)),
     insert: (table: string, rows: readonly object[], opts?: InsertOptions) =>
       time(`insert ${table}`, rows.length, () => inner.insert(table, rows, opts)),
     insertEncoded: (opts: EncodedInsert) => time(`insert ${opts.table} (encoded)`, 0, () => inner.insertEncoded(opts)),
-    sandboxQuery: <T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings) =>
+    sandboxQuery: <T>(sql: string, params: QueryParams | undefined, settings: QuerySettings) =>
       time('sandbox', 0, () => inner.sandboxQuery<T>(sql, params, settings)),
     ping: () => inner.ping(),
     close: () => inner.close(),

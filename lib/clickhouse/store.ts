@@ -9,10 +9,25 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Config } from '../config.ts';
 import { StoreQueryError, StoreUnavailableError } from '../errors.ts';
+import { classifyCode } from './error-codes.ts';
 import { inlineParams, sqlString } from './inline-params.ts';
 import { FaultSwitch } from './faults.ts';
 
 export type QueryParams = Record<string, unknown>;
+
+/**
+ * ClickHouse settings by name, in a type of our own: callers never import the driver's. The ones
+ * callers use are spelled out; any other setting passes by name.
+ */
+export interface QuerySettings {
+  readonly?: '0' | '1' | '2';
+  max_execution_time?: number;
+  max_result_rows?: string;
+  result_overflow_mode?: 'throw' | 'break';
+  max_memory_usage?: string;
+  mutations_sync?: '0' | '1' | '2';
+  [setting: string]: string | number | boolean | undefined;
+}
 
 export interface InsertOptions {
   /** Deterministic token: a block re-sent with the same token is dropped by ClickHouse. */
@@ -42,7 +57,7 @@ export interface Store {
   readonly mode: 'embedded' | 'server';
   readonly database: string;
   /** Typed rows of a SELECT, on the read connection; parameters are always bound. */
-  query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]>;
+  query<T>(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<T[]>;
   /**
    * A read of the ingest path (consumers: ledger, duplicate lookups, rollup emission). Embedded, it
    * runs on a connection of its own with its parameters bound client-side (inline-params.ts), so it
@@ -53,9 +68,9 @@ export interface Store {
    * Untrusted read-only SQL (analysts) with restrictive settings, on a connection of its own: chDB
    * keeps settings on the connection's session, and readonly=1 can never be lifted again there.
    */
-  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]>;
+  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: QuerySettings): Promise<T[]>;
   /** DDL or other statements without a result, on the write connection. */
-  command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void>;
+  command(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<void>;
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
   /**
    * INSERT … SELECT over bytes in a format ClickHouse decodes itself (the engine-native ingest):
@@ -90,21 +105,6 @@ function insertSettings(dedupToken: string): ClickHouseSettings {
   } as ClickHouseSettings;
 }
 
-/** ClickHouse error codes that a later retry can get past. */
-const RETRIABLE_CODES = new Set([
-  '159', // TIMEOUT_EXCEEDED
-  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
-  '203', // NO_FREE_CONNECTION
-  '209', // SOCKET_TIMEOUT
-  '210', // NETWORK_ERROR
-  '241', // MEMORY_LIMIT_EXCEEDED
-  '242', // TABLE_IS_READ_ONLY
-  '252', // TOO_MANY_PARTS
-  '319', // UNKNOWN_STATUS_OF_INSERT
-  '425', // SYSTEM_ERROR
-  '999', // KEEPER_EXCEPTION
-]);
-
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -115,6 +115,9 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/** Our settings as the driver types them: the same names and values, which ClickHouse checks. */
+const toDriverSettings = (s: QuerySettings | undefined): ClickHouseSettings | undefined => s as ClickHouseSettings;
+
 /** Turns driver errors into the project's typed errors, keeping ClickHouse's code and type. */
 export function translateError(err: unknown, what: string): Error {
   if (err instanceof StoreUnavailableError || err instanceof StoreQueryError) return err;
@@ -123,7 +126,7 @@ export function translateError(err: unknown, what: string): Error {
   const msg = e?.message ?? String(err);
   // A ClickHouse error code decides first: its message may say "timeout" for other reasons.
   if (code !== undefined && /^\d+$/.test(code)) {
-    if (RETRIABLE_CODES.has(code)) return new StoreUnavailableError(`ClickHouse busy during ${what}: ${msg}`, err);
+    if (classifyCode(code).retriable) return new StoreUnavailableError(`ClickHouse busy during ${what}: ${msg}`, err);
     return new StoreQueryError(`ClickHouse rejected ${what}: ${msg}`, code, e?.type, err);
   }
   if (
@@ -277,11 +280,11 @@ class ClickHouseStore implements Store {
     return this.select<T>(this.ingestReader, params ? inlineParams(sql, params) : sql);
   }
 
-  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
+  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: QuerySettings): Promise<T[]> {
     return this.select<T>(this.sandbox, sql, params, settings);
   }
 
-  query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]> {
+  query<T>(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<T[]> {
     return this.select<T>(this.reader, sql, params, settings);
   }
 
@@ -289,7 +292,7 @@ class ClickHouseStore implements Store {
     client: ClickHouseClient,
     sql: string,
     params?: QueryParams,
-    settings?: ClickHouseSettings,
+    settings?: QuerySettings,
   ): Promise<T[]> {
     this.faults.check('read');
     try {
@@ -298,7 +301,7 @@ class ClickHouseStore implements Store {
         query_params: params,
         format: 'JSONEachRow',
         // Same number shapes in both modes: 64-bit integers as JSON numbers (chDB's default).
-        clickhouse_settings: { output_format_json_quote_64bit_integers: 0, ...settings },
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0, ...toDriverSettings(settings) },
       });
       return await rs.json<T>();
     } catch (err) {
@@ -306,10 +309,10 @@ class ClickHouseStore implements Store {
     }
   }
 
-  async command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void> {
+  async command(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<void> {
     this.faults.check('write');
     try {
-      await this.writer.command({ query: sql, query_params: params, clickhouse_settings: settings });
+      await this.writer.command({ query: sql, query_params: params, clickhouse_settings: toDriverSettings(settings) });
     } catch (err) {
       throw translateError(err, 'command');
     }

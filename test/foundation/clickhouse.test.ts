@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError } from '../../lib/errors.ts';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
 import { loadMigrations, migrate } from '../../lib/clickhouse/migrate.ts';
-import { createStore, type Store } from '../../lib/clickhouse/store.ts';
+import { createStore, type QuerySettings, type Store } from '../../lib/clickhouse/store.ts';
 import { INSERT_CHUNK_ROWS, chunkToken, insertChunks } from '../../consumers/runner/batch-runner.ts';
 import { testConfig } from '../helpers/env.ts';
 
@@ -124,7 +124,7 @@ describe('embedded ClickHouse (chDB) and migrations', () => {
 
   it('analyst settings stay on the sandbox connection', async () => {
     // readonly last: the limits first, then nothing can change (as api/queries/adhoc.ts does).
-    const limits = { max_result_rows: '5', result_overflow_mode: 'throw' as const, readonly: '1' };
+    const limits: QuerySettings = { max_result_rows: '5', result_overflow_mode: 'throw', readonly: '1' };
     await store.sandboxQuery('SELECT 1', undefined, limits);
     await expect(store.sandboxQuery('SELECT number FROM numbers(10)', undefined, limits)).rejects.toThrow(
       /limit|rows/i,

@@ -4,14 +4,13 @@
 // consumer children over the Node IPC channel, the way a ClickHouse server serves its clients: a
 // child killed in the middle of an insert leaves the insert to complete or fail on the "server".
 import type { ChildProcess } from 'node:child_process';
-import type { ClickHouseSettings } from '@clickhouse/client';
 import { FaultSwitch } from '../../../lib/clickhouse/faults.ts';
-import type { EncodedInsert, InsertOptions, QueryParams, Store } from '../../../lib/clickhouse/store.ts';
+import type { EncodedInsert, InsertOptions, QueryParams, QuerySettings, Store } from '../../../lib/clickhouse/store.ts';
 import { StoreQueryError, StoreUnavailableError, errorMessage } from '../../../lib/errors.ts';
 
 type Op =
-  | { op: 'query'; sql: string; params?: QueryParams; settings?: ClickHouseSettings }
-  | { op: 'command'; sql: string; params?: QueryParams; settings?: ClickHouseSettings }
+  | { op: 'query'; sql: string; params?: QueryParams; settings?: QuerySettings }
+  | { op: 'command'; sql: string; params?: QueryParams; settings?: QuerySettings }
   | { op: 'insert'; table: string; rows: readonly object[]; opts?: InsertOptions }
   // The body travels as base64: the IPC channel's JSON would turn a Buffer into an array of numbers.
   | { op: 'insertEncoded'; opts: Omit<EncodedInsert, 'body'> & { body: string } }
@@ -112,7 +111,7 @@ export class RemoteStore implements Store {
     });
   }
 
-  async query<T>(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<T[]> {
+  async query<T>(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<T[]> {
     this.faults.check('read');
     return this.call<T[]>({ op: 'query', sql, params, settings });
   }
@@ -123,11 +122,11 @@ export class RemoteStore implements Store {
   }
 
   /** Consumers never run analyst SQL; over IPC it is an ordinary query with the given settings. */
-  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: ClickHouseSettings): Promise<T[]> {
+  sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: QuerySettings): Promise<T[]> {
     return this.query<T>(sql, params, settings);
   }
 
-  async command(sql: string, params?: QueryParams, settings?: ClickHouseSettings): Promise<void> {
+  async command(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<void> {
     this.faults.check('write');
     return this.call<void>({ op: 'command', sql, params, settings });
   }
