@@ -3,7 +3,7 @@
 // the scheduler and a scraper worker, the consumers, and the API with its dashboard.
 // Ctrl-C stops everything, the stack included when this run started it. Data stays in .tws/.
 import { stackDown, stackUp } from '../../deploy/stack/stack.mjs';
-import { EventCatalog } from '../../lib/catalog/catalog.ts';
+import type { EventCatalog } from '../../lib/catalog/catalog.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { Config } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
@@ -12,6 +12,7 @@ import { backfillFromSimulation } from '../../producers/backfill.ts';
 import { createMarket } from '../../producers/sources/simulated/market.ts';
 import { startSimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
 import {
+  catalogWithPublisher,
   createContext,
   openStore,
   prepareTopics,
@@ -105,13 +106,8 @@ async function seedSampleEvents(
   store: Store,
   productions: ReturnType<typeof createMarket>['productions'],
 ): Promise<{ created: number; events: Awaited<ReturnType<EventCatalog['list']>> }> {
-  const producer = new AvroProducer(ctx.kafka, ctx.config, ['catalog']);
-  await producer.start();
+  const { catalog, producer } = await catalogWithPublisher(ctx, store);
   try {
-    const catalog = new EventCatalog({
-      store,
-      publish: (e) => producer.send('catalog', [{ key: e.event_id, value: e }]),
-    });
     const existing = new Set((await catalog.list({ limit: 100_000 })).map((e) => e.source_event_id));
     let created = 0;
     for (const p of productions) {
