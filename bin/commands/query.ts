@@ -18,10 +18,20 @@ export function queryCommand(
       const { config, log } = setup(cmd);
       const store = await openStore(createContext(config, log));
       try {
-        const rows = await store.query<Record<string, unknown>>(sql, undefined, o.write ? {} : { readonly: '1' });
+        let rows: Record<string, unknown>[] = [];
+        // A statement that returns no rows goes as a command: a query gets FORMAT JSONEachRow
+        // appended, which INSERT … VALUES would read as part of its data.
+        if (o.write && !returnsRows(sql)) await store.command(sql);
+        else rows = await store.query<Record<string, unknown>>(sql, undefined, o.write ? {} : { readonly: '1' });
         printRows(rows, o.format, print);
       } finally {
         await store.close();
       }
     });
+}
+
+/** Whether the statement's first keyword (after comments and parentheses) is one that returns rows. */
+export function returnsRows(sql: string): boolean {
+  const first = /^(?:\s|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*([A-Za-z]+)/.exec(sql)?.[1];
+  return /^(select|with|show|describe|desc|explain|exists|check|values)$/i.test(first ?? 'select');
 }
