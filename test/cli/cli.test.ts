@@ -1,7 +1,13 @@
 // Every `tws` subcommand, run as users run it: as a process, with its real side effects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config.ts';
+import { consumerLag, createKafka } from '../../lib/kafka/client.ts';
+import { topicNames } from '../../lib/kafka/topics.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { HERMES_LISTINGS_PATH, parseHermes } from '../../producers/sources/hermes.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
 import { cliEnv, tws, twsLongRunning } from '../support/cli.ts';
+import { waitFor } from '../support/pipeline.ts';
 
 const SUBCOMMANDS = [
   'up',
@@ -123,9 +129,21 @@ describe('tws subcommands (sequential: they share one chDB data directory)', () 
   });
 
   it('consume writes the scraped snapshots, and stops cleanly on SIGTERM', async () => {
+    // chDB allows one process per data directory, so the rows cannot be read while `consume` runs:
+    // wait for its group to have committed past both snapshots (the runner commits after writing).
+    const config = loadConfig(env as Record<string, string>);
+    const kafka = createKafka(config.kafka, silentLogger);
+    const snapshots = topicNames(config.kafka.topicPrefix).snapshots;
     const c = twsLongRunning(['consume'], env);
-    await new Promise((r) => setTimeout(r, 8_000));
-    expect(await c.stop(), c.output()).toBe(0);
+    try {
+      await waitFor(
+        `group ${config.consumer.group} to commit past the 2 snapshots on ${snapshots}`,
+        async () => c.child.exitCode === null && (await consumerLag(kafka, config.consumer.group, [snapshots])) === 0,
+        40_000, // under the 60 s test timeout, so that a miss reports what was awaited
+      );
+    } finally {
+      expect(await c.stop(), c.output()).toBe(0);
+    }
     const q = await tws(['query', 'SELECT count() AS n FROM snapshots', '--format', 'json'], env);
     expect(JSON.parse(q.stdout)).toEqual([{ n: 2 }]);
   });
@@ -133,10 +151,52 @@ describe('tws subcommands (sequential: they share one chDB data directory)', () 
   it('query prints tables and CSV, and is read-only unless told otherwise', async () => {
     const t = await tws(['query', 'SELECT event_id FROM events FINAL ORDER BY event_id LIMIT 1'], env);
     expect(t.stdout).toMatch(/event_id[\s\S]*simulated-/);
+
+    // CSV: a header, then one line per row, quoted where a cell holds a comma or a quote; the
+    // expected text is built from the marketplace's own list of productions.
+    const csv = await tws(
+      [
+        'query',
+        `SELECT event_id, capacity, 'a,b' AS x, 'say "hi"' AS y, NULL AS z, [1, 2] AS arr FROM events FINAL ORDER BY event_id`,
+        '--format',
+        'csv',
+      ],
+      env,
+    );
+    expect(csv.code, csv.stderr).toBe(0);
+    const rows = sim
+      .productions()
+      .map((p) => `simulated-${p.productionId},${p.capacity},"a,b","say ""hi""",,"[1,2]"`)
+      .sort();
+    expect(csv.stdout).toBe(['event_id,capacity,x,y,z,arr', ...rows, ''].join('\n'));
+
+    // Read-only by default: DDL is refused and changes nothing (an INSERT, below, too).
     const ro = await tws(['query', 'DROP TABLE events'], env);
     expect(ro.code).toBe(1);
     expect(ro.stderr).toMatch(/readonly/i);
-  });
+    const create = 'CREATE TABLE cli_notes (id UInt32, note String) ENGINE = MergeTree ORDER BY id';
+    const events = await tws(['query', 'SELECT count() AS n FROM events FINAL', '--format', 'json'], env);
+    expect(JSON.parse(events.stdout)).toEqual([{ n: 3 }]);
+
+    // --write: DDL and INSERT … VALUES go through, and what they wrote is read back.
+    try {
+      expect((await tws(['query', '--write', create], env)).code).toBe(0);
+      const insert = await tws(['query', '--write', "INSERT INTO cli_notes VALUES (1, 'written'), (2, 'a,b')"], env);
+      expect(insert.code, insert.stderr).toBe(0);
+      const roInsert = await tws(['query', "INSERT INTO cli_notes VALUES (3, 'not without --write')"], env);
+      expect(roInsert.code).toBe(1);
+      expect(roInsert.stderr).toMatch(/readonly/i);
+      const back = await tws(['query', 'SELECT id, note FROM cli_notes ORDER BY id', '--format', 'csv'], env);
+      expect(back.stdout).toBe('id,note\n1,written\n2,"a,b"\n');
+    } finally {
+      expect((await tws(['query', '--write', 'DROP TABLE IF EXISTS cli_notes'], env)).code).toBe(0);
+    }
+    const gone = await tws(
+      ['query', "SELECT count() AS n FROM system.tables WHERE name = 'cli_notes'", '--format', 'json'],
+      env,
+    );
+    expect(JSON.parse(gone.stdout)).toEqual([{ n: 0 }]);
+  }, 120_000); // about ten `tws` runs, each a process that opens chDB: 3–5 s apiece on 2 cores
 
   it('replay re-consumes from an offset with the same result', async () => {
     const before = await tws(
@@ -173,9 +233,17 @@ describe('tws subcommands (sequential: they share one chDB data directory)', () 
       const [, metricsUrl] = await w.waitFor(/metrics on (http:\/\/\S+)/);
       await w.waitFor(/running/);
       await s.waitFor(/running/);
-      await new Promise((r) => setTimeout(r, 5_000));
-      const metrics = await (await fetch(metricsUrl!.replace('0.0.0.0', '127.0.0.1'))).text();
-      expect(metrics).toMatch(/tws_scrape_outcomes_total\{status="ok"/);
+      const url = metricsUrl!.replace('0.0.0.0', '127.0.0.1');
+      const metrics = await waitFor(
+        `an ok scrape outcome on the worker's metrics (${url})`,
+        async () => {
+          const text = await (await fetch(url)).text();
+          return /tws_scrape_outcomes_total\{status="ok"[^}]*\} [1-9]/.test(text) ? text : undefined;
+        },
+        40_000,
+      );
+      // The marketplace is healthy: nothing failed on the way.
+      expect(metrics).not.toMatch(/tws_scrape_outcomes_total\{status="failed"[^}]*\} [1-9]/);
     } finally {
       expect(await s.stop(), s.output()).toBe(0);
       expect(await w.stop(), w.output()).toBe(0);
@@ -184,11 +252,28 @@ describe('tws subcommands (sequential: they share one chDB data directory)', () 
   });
 
   it('sim serves the hermes API', async () => {
-    const s = twsLongRunning(['sim', '--set', 'TWS_SIM_PORT=0'], env);
+    const s = twsLongRunning(['sim', '--set', 'TWS_SIM_PORT=0', '--set', 'TWS_SIM_EVENTS=2'], env);
     try {
-      const [, url] = await s.waitFor(/simulated marketplace on (http:\/\/\S+)/);
+      const [, printed] = await s.waitFor(/simulated marketplace on (http:\/\/\S+)/);
+      const url = printed!.replace('0.0.0.0', '127.0.0.1');
       const res = await fetch(`${url}/__sim/productions`);
       expect(res.status).toBe(200);
+      const productions = (await res.json()) as Array<{ productionId: string }>;
+      expect(productions).toHaveLength(2);
+      // The listings endpoint, as the scraper calls it: JSON that the hermes parser reads.
+      const listings = await fetch(`${url}${HERMES_LISTINGS_PATH}?productionId=${productions[0]!.productionId}`, {
+        headers: { Accept: 'application/json' },
+      });
+      expect(listings.status).toBe(200);
+      expect(listings.headers.get('content-type')).toMatch(/^application\/json/);
+      const body = (await listings.json()) as { global: Array<{ listingCount: string }>; tickets: unknown[] };
+      expect(body.tickets.length).toBeGreaterThan(0);
+      expect(body.tickets).toHaveLength(Number(body.global[0]!.listingCount));
+      const parsed = parseHermes(body);
+      const kept = parsed.zones.flatMap((z) => z.sections.flatMap((x) => x.listings)).length;
+      expect(kept + parsed.rejected.reduce((n, r) => n + r.count, 0)).toBe(body.tickets.length);
+      expect((await fetch(`${url}${HERMES_LISTINGS_PATH}?productionId=404404`)).status).toBe(404);
+      expect((await fetch(`${url}${HERMES_LISTINGS_PATH}`)).status).toBe(400);
     } finally {
       expect(await s.stop(), s.output()).toBe(0);
     }
