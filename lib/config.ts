@@ -3,7 +3,9 @@
 // loadConfig). A wrong value fails start-up with a message that names the variable.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { holdsPem, isLocalStackBroker, isLocalStackRegistry, settingConflicts } from './config-rules.ts';
 import { ConfigError } from './errors.ts';
+import { readSecretFiles, shownValue } from './secrets.ts';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
@@ -17,15 +19,44 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 const url = z.string().url();
+/** A path whose file holds a PEM certificate or private key (checked at start-up, read when connecting). */
+const pemFile = (kind: 'CERTIFICATE' | 'PRIVATE KEY') =>
+  z.string().refine((path) => holdsPem(path, kind), `not a readable PEM file with a ${kind.toLowerCase()}`);
+/** The path of a secret's file (`<NAME>_FILE`), read by lib/secrets.ts before validation. */
+const secretFile = z.string().min(1);
+/** Case-insensitive choices (Kafka's own names are upper case: SASL_SSL, SCRAM-SHA-256). */
+const upper = <T extends z.ZodType<string, string>>(choices: T) => z.string().toUpperCase().pipe(choices);
 
-/** Each key is the environment variable that sets it. */
-export const envSchema = z.object({
+/** Each setting, unchecked against the others (its keys are the known names: bin/env.ts). */
+const envShape = z.object({
   TWS_DATA_DIR: z.string().default('.tws'),
   TWS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  KAFKA_BROKERS: list.default(['127.0.0.1:9092']),
+  /** Where the local stack (deploy/stack) listens; unset KAFKA_BROKERS and SCHEMA_REGISTRY_URL follow them. */
+  TWS_KAFKA_PORT: int(1, 65535).optional(),
+  TWS_REGISTRY_PORT: int(1, 65535).optional(),
+  /** Default: the local stack's Kafka, 127.0.0.1:TWS_KAFKA_PORT (9092). */
+  KAFKA_BROKERS: list.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('tws-analytics'),
-  SCHEMA_REGISTRY_URL: url.default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  /** TLS and SASL to the brokers (Kafka's security.protocol); lib/kafka/security.ts. */
+  KAFKA_SECURITY_PROTOCOL: upper(z.enum(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'])).default('PLAINTEXT'),
+  KAFKA_SASL_MECHANISM: upper(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_SASL_PASSWORD_FILE: secretFile.optional(),
+  /** Unset with TLS: the system's trust store. */
+  KAFKA_SSL_CA_FILE: pemFile('CERTIFICATE').optional(),
+  KAFKA_SSL_CERT_FILE: pemFile('CERTIFICATE').optional(),
+  KAFKA_SSL_KEY_FILE: pemFile('PRIVATE KEY').optional(),
+  KAFKA_SSL_KEY_PASSWORD: z.string().optional(),
+  KAFKA_SSL_KEY_PASSWORD_FILE: secretFile.optional(),
+  /** Default: the local stack's registry, http://127.0.0.1:TWS_REGISTRY_PORT/apis/ccompat/v7. */
+  SCHEMA_REGISTRY_URL: url.optional(),
+  /** HTTP basic auth to the registry (also handed to ClickHouse: lib/registry/clickhouse-url.ts). */
+  SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional(),
+  SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+  SCHEMA_REGISTRY_PASSWORD_FILE: secretFile.optional(),
+  SCHEMA_REGISTRY_CA_FILE: pemFile('CERTIFICATE').optional(),
   /** The registry as ClickHouse reaches it (it fetches schemas to decode snapshots); default SCHEMA_REGISTRY_URL. */
   TWS_CLICKHOUSE_SCHEMA_REGISTRY_URL: url.optional(),
   TWS_TOPIC_PREFIX: z
@@ -38,6 +69,11 @@ export const envSchema = z.object({
   CLICKHOUSE_URL: url.optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_PASSWORD_FILE: secretFile.optional(),
+  /** An https:// CLICKHOUSE_URL: a private CA, and a client certificate for certificate auth. */
+  CLICKHOUSE_CA_FILE: pemFile('CERTIFICATE').optional(),
+  CLICKHOUSE_CERT_FILE: pemFile('CERTIFICATE').optional(),
+  CLICKHOUSE_KEY_FILE: pemFile('PRIVATE KEY').optional(),
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'an identifier')
@@ -57,6 +93,7 @@ export const envSchema = z.object({
   TWS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   TWS_SCRAPE_INTERVAL_SECONDS: int(1).default(300),
   TWS_ALERT_WEBHOOK_URL: url.optional(),
+  TWS_ALERT_WEBHOOK_URL_FILE: secretFile.optional(),
   TWS_ALERT_ERRORS_PER_HOUR: int(0).default(10),
   /** Price alerts (docs/alerts.md): the alerter's consumer group, sealing key, delivery policy. */
   TWS_ALERTER_GROUP: z.string().min(1).default('tws-alerter'),
@@ -64,6 +101,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, '32 bytes as 64 hex digits or base64')
     .optional(),
+  TWS_ALERT_SECRET_KEY_FILE: secretFile.optional(),
   TWS_ALERT_SOURCE_DOWN_AFTER: int(1, 1000).default(3),
   TWS_ALERT_DELIVERY_ATTEMPTS: int(1, 20).default(6),
   TWS_ALERT_RETRY_INITIAL_MS: int(1, 600_000).default(1_000),
@@ -92,6 +130,7 @@ export const envSchema = z.object({
   TWS_API_HOST: z.string().default('127.0.0.1'),
   TWS_API_PORT: int(0, 65535).default(8080),
   TWS_API_KEYS: list.default([]),
+  TWS_API_KEYS_FILE: secretFile.optional(),
   TWS_API_READ_AUTH: z.enum(['public', 'key']).default('public'),
   TWS_CORS_ORIGINS: list.default([]),
   TWS_API_MAX_RANGE_DAYS: int(1).default(400),
@@ -100,6 +139,13 @@ export const envSchema = z.object({
   TWS_SQL_MAX_EXECUTION_SECONDS: int(1, 600).default(10),
   TWS_SQL_MAX_RESULT_ROWS: int(1).default(10_000),
   TWS_SQL_MAX_MEMORY_BYTES: int(1_000_000).default(512 * 1024 * 1024),
+});
+
+/** Each key is the environment variable that sets it; pairs that must agree are checked too. */
+export const envSchema = envShape.superRefine((e, ctx) => {
+  // Settings that contradict each other, or one that needs another (lib/config-rules.ts).
+  for (const c of settingConflicts(e))
+    ctx.addIssue({ code: 'custom', path: [c.setting], message: c.message, params: { conflict: true } });
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -113,12 +159,31 @@ export interface Config {
     topicPrefix: string;
     partitions: number;
     snapshotRetentionHours: number;
+    security: KafkaSecurity;
   };
-  /** `clickhouseUrl`: the same registry as ClickHouse reaches it (AvroConfluent decoding in the engine). */
-  registry: { url: string; clickhouseUrl: string };
+  /**
+   * `clickhouseUrl`: the same registry as ClickHouse reaches it (AvroConfluent decoding in the engine);
+   * hand it over with registryUrlForClickHouse() (lib/registry/clickhouse-url.ts), which adds `auth`.
+   * `caFile`: a private CA of an https:// registry.
+   */
+  registry: { url: string; clickhouseUrl: string; auth?: { username: string; password: string }; caFile?: string };
   clickhouse:
-    | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string }
+    | {
+        mode: 'server';
+        url: string;
+        user: string;
+        password: string;
+        database: string;
+        cluster?: string;
+        /** An https:// URL's private CA and client certificate (lib/clickhouse/tls.ts). */
+        tls?: { caFile?: string; certFile?: string; keyFile?: string };
+      }
     | { mode: 'embedded'; path: string; database: string };
+  /**
+   * The local dev stack's ports, and whether the clients point at it (`kafka`, `registry`): `tws up`
+   * starts only those services. KAFKA_BROKERS and SCHEMA_REGISTRY_URL default to the stack's addresses.
+   */
+  localStack: { kafkaPort: number; registryPort: number; kafka: boolean; registry: boolean };
   source: {
     kind: Env['TWS_SOURCE'];
     baseUrl: string | undefined;
@@ -166,18 +231,30 @@ export interface Config {
   };
 }
 
+/** Kafka's security.protocol with what it needs: `tls` with SSL and SASL_SSL, `sasl` with SASL_*. */
+export interface KafkaSecurity {
+  protocol: Env['KAFKA_SECURITY_PROTOCOL'];
+  /** Files are paths, read when connecting; no `caFile`: the system's trust store. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; keyPassword?: string };
+  sasl?: { mechanism: NonNullable<Env['KAFKA_SASL_MECHANISM']>; username: string; password: string };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};
   for (const key of Object.keys(envSchema.shape)) {
     const v = env[key];
     if (v !== undefined && v !== '') picked[key] = v;
   }
-  const parsed = envSchema.safeParse(picked);
+  const values = readSecretFiles(picked);
+  const parsed = envSchema.safeParse(values);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
     const variable = String(first.path[0] ?? 'environment');
-    const lines = parsed.error.issues.map(
-      (i) => `${String(i.path[0])}: ${i.message} (got "${picked[String(i.path[0])]}")`,
+    // Secrets are never echoed, and URLs lose their passwords.
+    const lines = parsed.error.issues.map((i) =>
+      i.code === 'custom' && i.params?.conflict
+        ? `${String(i.path[0])}: ${i.message}`
+        : `${String(i.path[0])}: ${i.message} (got ${shownValue(String(i.path[0]), values[String(i.path[0])])})`,
     );
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, variable);
   }
@@ -188,19 +265,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'TWS_CLICKHOUSE_CLUSTER',
     );
   const dataDir = resolve(e.TWS_DATA_DIR);
+  const kafkaPort = e.TWS_KAFKA_PORT ?? 9092;
+  const registryPort = e.TWS_REGISTRY_PORT ?? 8081;
+  const brokers = e.KAFKA_BROKERS ?? [`127.0.0.1:${kafkaPort}`];
+  const registryUrl = e.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`;
+  const tlsToKafka = e.KAFKA_SECURITY_PROTOCOL.endsWith('SSL');
   return {
     dataDir,
     logLevel: e.TWS_LOG_LEVEL,
     kafka: {
-      brokers: e.KAFKA_BROKERS,
+      brokers,
       clientId: e.KAFKA_CLIENT_ID,
       topicPrefix: e.TWS_TOPIC_PREFIX,
       partitions: e.TWS_TOPIC_PARTITIONS,
       snapshotRetentionHours: e.TWS_SNAPSHOT_RETENTION_HOURS,
+      security: {
+        protocol: e.KAFKA_SECURITY_PROTOCOL,
+        ...(tlsToKafka && {
+          tls: {
+            caFile: e.KAFKA_SSL_CA_FILE,
+            certFile: e.KAFKA_SSL_CERT_FILE,
+            keyFile: e.KAFKA_SSL_KEY_FILE,
+            keyPassword: e.KAFKA_SSL_KEY_PASSWORD,
+          },
+        }),
+        // The rules (lib/config-rules.ts) made sure all three are set with SASL_*.
+        ...(e.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_') && {
+          sasl: {
+            mechanism: e.KAFKA_SASL_MECHANISM!,
+            username: e.KAFKA_SASL_USERNAME!,
+            password: e.KAFKA_SASL_PASSWORD!,
+          },
+        }),
+      },
     },
     registry: {
-      url: e.SCHEMA_REGISTRY_URL,
-      clickhouseUrl: e.TWS_CLICKHOUSE_SCHEMA_REGISTRY_URL ?? e.SCHEMA_REGISTRY_URL,
+      url: registryUrl,
+      clickhouseUrl: e.TWS_CLICKHOUSE_SCHEMA_REGISTRY_URL ?? registryUrl,
+      ...(e.SCHEMA_REGISTRY_USERNAME !== undefined && {
+        auth: { username: e.SCHEMA_REGISTRY_USERNAME, password: e.SCHEMA_REGISTRY_PASSWORD! },
+      }),
+      ...(e.SCHEMA_REGISTRY_CA_FILE !== undefined && { caFile: e.SCHEMA_REGISTRY_CA_FILE }),
+    },
+    localStack: {
+      kafkaPort,
+      registryPort,
+      kafka: isLocalStackBroker(brokers, kafkaPort),
+      registry: isLocalStackRegistry(registryUrl, registryPort),
     },
     clickhouse: e.CLICKHOUSE_URL
       ? {
@@ -210,6 +321,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           password: e.CLICKHOUSE_PASSWORD,
           database: e.CLICKHOUSE_DATABASE,
           ...(e.TWS_CLICKHOUSE_CLUSTER ? { cluster: e.TWS_CLICKHOUSE_CLUSTER } : {}),
+          ...((e.CLICKHOUSE_CA_FILE ?? e.CLICKHOUSE_CERT_FILE) !== undefined && {
+            tls: { caFile: e.CLICKHOUSE_CA_FILE, certFile: e.CLICKHOUSE_CERT_FILE, keyFile: e.CLICKHOUSE_KEY_FILE },
+          }),
         }
       : { mode: 'embedded', path: resolve(e.TWS_CHDB_PATH ?? `${dataDir}/chdb`), database: e.CLICKHOUSE_DATABASE },
     source: {

@@ -108,3 +108,19 @@ export class DeliveryError extends TwsError {
     super(message, { code: retriable ? 'WEBHOOK_UNAVAILABLE' : 'WEBHOOK_REJECTED', retriable });
   }
 }
+
+/**
+ * Kafka, the registry or ClickHouse refused our credentials (`AUTH_FAILED`, also for missing
+ * permissions) or TLS did not verify (`TLS_FAILED`). Retrying cannot help: `settings` names what to
+ * fix, and the message names it too. The message never holds a secret.
+ */
+export class AccessError extends TwsError {
+  constructor(
+    message: string,
+    readonly kind: 'auth' | 'tls',
+    readonly settings: readonly string[],
+    cause?: unknown,
+  ) {
+    super(message, { code: kind === 'auth' ? 'AUTH_FAILED' : 'TLS_FAILED', cause });
+  }
+}
