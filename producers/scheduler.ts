@@ -72,17 +72,17 @@ export class Scheduler {
       maxRecordBytes: config.consumer.maxRecordBytes,
       validate: (v) => checkScrapeOutcome(v),
       fromBeginning: false,
-      onRecord: async (o) => this.onOutcome(o),
+      onRecord: async (outcome) => this.onOutcome(outcome),
       onPoison: toDeadLetter(producer, group),
     });
     await this.outcomes.fetching;
   }
 
-  private async onOutcome(o: ScrapeOutcome): Promise<void> {
+  private async onOutcome(outcome: ScrapeOutcome): Promise<void> {
     const cur = this.current;
-    if (!cur || !cur.tracker.record(o)) return;
-    if (o.status !== 'ok') {
-      const count = this.errors.record(o.finished_at);
+    if (!cur || !cur.tracker.record(outcome)) return;
+    if (outcome.status !== 'ok') {
+      const count = this.errors.record(outcome.finished_at);
       if (count !== undefined) {
         await this.deps.alerter.fire({
           severity: 'HIGH',

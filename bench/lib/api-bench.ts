@@ -99,14 +99,14 @@ async function cannon(port: number, endpoint: Endpoint, shape: ApiDataShape, con
   return run;
 }
 
-export async function runApiBench(o: { runId: string; spec: DatasetSpec; scale: number }): Promise<ApiResults> {
+export async function runApiBench(run: { runId: string; spec: DatasetSpec; scale: number }): Promise<ApiResults> {
   const connections = 10;
-  const seconds = scaled(10, 2, o.scale);
+  const seconds = scaled(10, 2, run.scale);
   const phase = new PhaseProcess('api', 'api.ts', {
-    BENCH_PREFIX: o.runId,
-    BENCH_API_EVENTS: String(Number(process.env.BENCH_API_EVENTS ?? scaled(100, 5, o.scale))),
-    BENCH_SNAPSHOTS: String(o.spec.snapshots),
-    BENCH_LISTINGS: String(listingsPerSnapshot(o.spec)),
+    BENCH_PREFIX: run.runId,
+    BENCH_API_EVENTS: String(Number(process.env.BENCH_API_EVENTS ?? scaled(100, 5, run.scale))),
+    BENCH_SNAPSHOTS: String(run.spec.snapshots),
+    BENCH_LISTINGS: String(listingsPerSnapshot(run.spec)),
   });
   try {
     log('2: loading a year of hourly rollups into the API process');
@@ -135,7 +135,7 @@ export async function runApiBench(o: { runId: string; spec: DatasetSpec; scale: 
 
     await phase.request('rss-reset');
     log('3: the consumers ingest in the API process');
-    const started = await phase.request<Record<string, unknown>>('ingest-start', { group: `${o.runId}-api-ingest` });
+    const started = await phase.request<Record<string, unknown>>('ingest-start', { group: `${run.runId}-api-ingest` });
     const underIngest = {} as Record<Endpoint, HttpRun>;
     for (const e of ENDPOINTS) {
       underIngest[e] = await measured(phase, () => cannon(port, e, shape, connections, seconds));

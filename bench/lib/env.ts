@@ -31,23 +31,23 @@ export const tempDir = (name: string): string =>
  * A Config for one phase: the shared stack's endpoints, a unique topic prefix and group, an own chDB
  * path. Everything else keeps the product defaults (batching, exactly-once, raw listings).
  */
-export function benchConfig(o: {
+export function benchConfig(phase: {
   prefix: string;
   group?: string;
   chdbPath?: string;
   env?: Record<string, string>;
 }): Config {
   const { brokers, registryUrl } = stackEndpoints();
-  const dir = o.chdbPath ?? join(tempDir('cfg'), 'chdb');
+  const dir = phase.chdbPath ?? join(tempDir('cfg'), 'chdb');
   return loadConfig({
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? brokers,
     SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL ?? registryUrl,
-    TWS_TOPIC_PREFIX: o.prefix,
-    TWS_CONSUMER_GROUP: o.group ?? `${o.prefix}-metrics`,
+    TWS_TOPIC_PREFIX: phase.prefix,
+    TWS_CONSUMER_GROUP: phase.group ?? `${phase.prefix}-metrics`,
     TWS_CHDB_PATH: dir,
     TWS_DATA_DIR: join(dir, '..'),
     TWS_LOG_LEVEL: 'warn',
-    ...o.env,
+    ...phase.env,
   });
 }
 

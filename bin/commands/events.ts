@@ -45,21 +45,21 @@ export function eventsCommand(setup: Setup, print: (l: string) => void): Command
     .option('--venue <venue>', 'venue', '')
     .option('--timezone <tz>', 'IANA time zone of the venue', 'UTC')
     .option('--capacity <n>', 'seats for sale at the event (enables availability %)', (v) => Number(v))
-    .action(async (o, cmd: Command) => {
-      if (o.source !== 'vividseats' && o.source !== 'simulated')
+    .action(async (flags, cmd: Command) => {
+      if (flags.source !== 'vividseats' && flags.source !== 'simulated')
         throw new ConfigError('--source must be vividseats or simulated', '--source');
-      if (o.capacity !== undefined && !(Number.isInteger(o.capacity) && o.capacity > 0))
+      if (flags.capacity !== undefined && !(Number.isInteger(flags.capacity) && flags.capacity > 0))
         throw new ConfigError('--capacity must be a positive integer', '--capacity');
       const e = await withCatalog(setup, cmd, (c) =>
         c.create({
-          event_id: o.id,
-          source: o.source,
-          source_event_id: o.sourceEventId,
-          name: o.name,
-          venue: o.venue,
-          timezone: o.timezone,
-          starts_at: o.startsAt,
-          capacity: o.capacity ?? null,
+          event_id: flags.id,
+          source: flags.source,
+          source_event_id: flags.sourceEventId,
+          name: flags.name,
+          venue: flags.venue,
+          timezone: flags.timezone,
+          starts_at: flags.startsAt,
+          capacity: flags.capacity ?? null,
         }),
       );
       print(`added ${e.event_id}`);
@@ -69,8 +69,8 @@ export function eventsCommand(setup: Setup, print: (l: string) => void): Command
     .description('list tracked events')
     .option('--all', 'include inactive events')
     .option('--format <format>', 'table, csv or json', 'table')
-    .action(async (o: { all?: boolean; format: OutputFormat }, cmd: Command) => {
-      const rows = await withCatalog(setup, cmd, (c) => c.list(o.all ? {} : { active: true }));
+    .action(async (flags: { all?: boolean; format: OutputFormat }, cmd: Command) => {
+      const rows = await withCatalog(setup, cmd, (c) => c.list(flags.all ? {} : { active: true }));
       printRows(
         rows.map((e) => ({
           event_id: e.event_id,
@@ -82,7 +82,7 @@ export function eventsCommand(setup: Setup, print: (l: string) => void): Command
           active: e.active,
           last_scraped_at: e.last_scraped_at ? new Date(e.last_scraped_at).toISOString() : null,
         })),
-        o.format,
+        flags.format,
         print,
       );
     });
@@ -90,7 +90,7 @@ export function eventsCommand(setup: Setup, print: (l: string) => void): Command
     .command('deactivate')
     .description('stop scraping an event (it stays in the catalog)')
     .argument('<eventId>')
-    .action(async (id: string, _o, cmd: Command) => {
+    .action(async (id: string, _flags, cmd: Command) => {
       await withCatalog(setup, cmd, (c) => c.deactivate(id));
       print(`deactivated ${id}`);
     });

@@ -20,25 +20,25 @@ export function replayCommand(
     .option('--from-offset <n>', 'start at this offset in every partition', (v) => Number(v))
     .option('--from-time <iso>', 'start at the first record at or after this time', (v) => Date.parse(v))
     .option('--no-progress', 'no progress bar')
-    .action(async (o: { fromOffset?: number; fromTime?: number; progress: boolean }, cmd: Command) => {
-      if ((o.fromOffset === undefined) === (o.fromTime === undefined))
+    .action(async (flags: { fromOffset?: number; fromTime?: number; progress: boolean }, cmd: Command) => {
+      if ((flags.fromOffset === undefined) === (flags.fromTime === undefined))
         throw new ConfigError('give exactly one of --from-offset or --from-time', '--from-offset');
-      if (o.fromTime !== undefined && Number.isNaN(o.fromTime))
+      if (flags.fromTime !== undefined && Number.isNaN(flags.fromTime))
         throw new ConfigError('--from-time must be an ISO date-time', '--from-time');
-      if (o.fromOffset !== undefined && !(Number.isInteger(o.fromOffset) && o.fromOffset >= 0))
+      if (flags.fromOffset !== undefined && !(Number.isInteger(flags.fromOffset) && flags.fromOffset >= 0))
         throw new ConfigError('--from-offset must be a whole number ≥ 0', '--from-offset');
       const { config, log } = setup(cmd);
       const ctx = createContext(config, log);
       const store = await openStore(ctx);
       await prepareTopics(ctx);
       const topic = topicNames(config.kafka.topicPrefix).snapshots;
-      const plan = await planReplay(ctx.kafka, topic, { offset: o.fromOffset, time: o.fromTime });
+      const plan = await planReplay(ctx.kafka, topic, { offset: flags.fromOffset, time: flags.fromTime });
       print(
         `replaying ${plan.total} records of ${topic}: ${plan.partitions.map((p) => `p${p.partition} ${p.start}..${p.end}`).join(', ')}`,
       );
       await prepareReplay(store, ctx.kafka, metricsGroup(config), plan);
       const svc = await startConsumers({ config, store, kafka: ctx.kafka, log, only: 'metrics' });
-      const bar = o.progress
+      const bar = flags.progress
         ? new SingleBar(
             { format: 'replay [{bar}] {percentage}% | {value}/{total} records | {eta}s left' },
             Presets.shades_classic,

@@ -54,7 +54,7 @@ export function checkScrapeRequest(r: ScrapeRequest, now = Date.now()): void {
   checkTime('event_starts_at', r.event_starts_at, 'planned', now);
 }
 
-export function checkScrapeOutcome(o: ScrapeOutcome, now = Date.now()): void {
-  requireId('job_id', o.job_id);
-  checkTime('finished_at', o.finished_at, 'observed', now);
+export function checkScrapeOutcome(outcome: ScrapeOutcome, now = Date.now()): void {
+  requireId('job_id', outcome.job_id);
+  checkTime('finished_at', outcome.finished_at, 'observed', now);
 }

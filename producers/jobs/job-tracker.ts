@@ -12,9 +12,10 @@ export class JobTracker {
   ) {}
 
   /** Ignores outcomes of other jobs and repeats for the same event (first one wins). */
-  record(o: ScrapeOutcome): boolean {
-    if (o.job_id !== this.jobId || !this.planned.has(o.event_id) || this.outcomes.has(o.event_id)) return false;
-    this.outcomes.set(o.event_id, o);
+  record(outcome: ScrapeOutcome): boolean {
+    if (outcome.job_id !== this.jobId || !this.planned.has(outcome.event_id) || this.outcomes.has(outcome.event_id))
+      return false;
+    this.outcomes.set(outcome.event_id, outcome);
     return true;
   }
 
@@ -47,7 +48,7 @@ export class JobTracker {
   completionRecord(finishedAt: number, end: { critical?: string; cancelled?: boolean } = {}): ScrapeJob {
     const { critical, cancelled = false } = end;
     const all = [...this.outcomes.values()];
-    const ok = all.filter((o) => o.status === 'ok');
+    const ok = all.filter((outcome) => outcome.status === 'ok');
     const missing = this.planned.size - all.length;
     const failed = all.length - ok.length + (cancelled ? 0 : missing);
     let status: JobStatus;
@@ -73,9 +74,9 @@ export class JobTracker {
       events_succeeded: ok.length,
       events_failed: failed,
       events_cancelled: cancelled ? missing : 0,
-      snapshots: ok.filter((o) => o.snapshot_id).length,
-      listings: ok.reduce((n, o) => n + o.listings, 0),
-      retries: all.reduce((n, o) => n + o.retries, 0),
+      snapshots: ok.filter((outcome) => outcome.snapshot_id).length,
+      listings: ok.reduce((n, outcome) => n + outcome.listings, 0),
+      retries: all.reduce((n, outcome) => n + outcome.retries, 0),
       error: notes.length ? notes.join('; ') : null,
     };
   }

@@ -15,13 +15,13 @@ export interface StreamOptions {
   listingsPerSection?: number;
 }
 
-export function knownStream(o: StreamOptions = {}): ListingSnapshot[] {
-  const rnd = prng(o.seed ?? 7);
-  const events = o.events ?? 3;
-  const hours = o.hours ?? 5;
-  const perHour = o.scrapesPerHour ?? 3;
-  const start = o.start ?? Date.UTC(2026, 10, 20, 22, 0, 0);
-  const perSection = o.listingsPerSection ?? 6;
+export function knownStream(shape: StreamOptions = {}): ListingSnapshot[] {
+  const rnd = prng(shape.seed ?? 7);
+  const events = shape.events ?? 3;
+  const hours = shape.hours ?? 5;
+  const perHour = shape.scrapesPerHour ?? 3;
+  const start = shape.start ?? Date.UTC(2026, 10, 20, 22, 0, 0);
+  const perSection = shape.listingsPerSection ?? 6;
   const out: ListingSnapshot[] = [];
   let n = 0;
   for (let e = 0; e < events; e++) {

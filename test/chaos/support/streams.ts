@@ -14,9 +14,9 @@ import { sleep } from './children.ts';
  * hour, interleaved across events so that every partition keeps receiving records; the order of
  * each event's snapshots, which the outlier reference depends on, is kept.
  */
-export function recentStream(o: { events: number; hours: number; scrapesPerHour: number; seed: number }) {
-  const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - (o.hours - 1) * 3_600_000;
-  const stream = knownStream({ ...o, start });
+export function recentStream(shape: { events: number; hours: number; scrapesPerHour: number; seed: number }) {
+  const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - (shape.hours - 1) * 3_600_000;
+  const stream = knownStream({ ...shape, start });
   // Ids must be unique across scenarios sharing a broker: prefix them with a run tag.
   const tag = uniqueId('c');
   for (const s of stream) if (!s.snapshot_id.startsWith(tag)) s.snapshot_id = `${tag}-${s.snapshot_id}`;
