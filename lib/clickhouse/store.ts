@@ -10,6 +10,7 @@ import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@c
 import type { Config } from '../config.ts';
 import { StoreQueryError, StoreUnavailableError } from '../errors.ts';
 import { classifyCode } from './error-codes.ts';
+import { ddlFor, ddlSettings } from './cluster.ts';
 import { inlineParams, sqlString } from './inline-params.ts';
 import { FaultSwitch } from './faults.ts';
 
@@ -56,6 +57,8 @@ export interface EncodedInsert {
 export interface Store {
   readonly mode: 'embedded' | 'server';
   readonly database: string;
+  /** Server mode on a cluster (TWS_CLICKHOUSE_CLUSTER): DDL is rendered ON CLUSTER (cluster.ts). */
+  readonly cluster?: string;
   /** Typed rows of a SELECT, on the read connection; parameters are always bound. */
   query<T>(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<T[]>;
   /**
@@ -232,8 +235,10 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
     cfg.mode === 'embedded'
       ? makeClient()
       : createClient({ url: cfg.url, username: cfg.user, password: cfg.password, request_timeout: 30_000 });
+  const cluster = cfg.mode === 'server' ? cfg.cluster : undefined;
   try {
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    for (const query of ddlFor({ cluster, database }, `CREATE DATABASE IF NOT EXISTS ${database}`))
+      await bootstrap.command({ query, clickhouse_settings: ddlSettings({ cluster }) });
   } catch (err) {
     throw translateError(err, 'CREATE DATABASE');
   } finally {
@@ -255,11 +260,15 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
     rmSync(scratchDir, { recursive: true, force: true });
     mkdirSync(scratchDir, { recursive: true });
   }
-  return new ClickHouseStore(cfg.mode, database, { writer, reader, sandbox, ingestReader }, scratchDir);
+  const store = new ClickHouseStore(cfg.mode, database, { writer, reader, sandbox, ingestReader }, scratchDir);
+  store.cluster = cluster;
+  return store;
 }
 
 class ClickHouseStore implements Store {
   readonly faults = new FaultSwitch();
+  /** Set once by createStore (server mode on a cluster). */
+  cluster?: string;
   private readonly writer: ClickHouseClient;
   private readonly reader: ClickHouseClient;
   private readonly sandbox: ClickHouseClient;

@@ -7,15 +7,16 @@ import type { Store } from '../../lib/clickhouse/store.ts';
 import type { Config } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import { createConsumer, type Kafka } from '../../lib/kafka/client.ts';
+import { describeGroupAssignment } from '../../lib/kafka/group-assignment.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ListingSnapshot, ScrapeLog, ScrapeOutcome } from '../../lib/model.ts';
 import { Alerter } from '../../producers/alerts.ts';
 import { Scheduler } from '../../producers/scheduler.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
-import { ScrapeWorker } from '../../producers/worker.ts';
+import { ScrapeWorker, scraperGroup } from '../../producers/worker.ts';
 import { buildSources } from '../../bin/sources.ts';
 import { testConfig, uniqueId } from '../helpers/env.ts';
-import { setUpPipeline } from '../support/pipeline.ts';
+import { setUpPipeline, waitFor } from '../support/pipeline.ts';
 
 let sim: SimulatedMarketplace;
 let config: Config;
@@ -130,8 +131,20 @@ describe('scrape jobs', () => {
   beforeAll(async () => {
     workers = [await newWorker('w1'), await newWorker('w2')];
     await Promise.all(workers.map((w) => w.joined));
-    // Let the second join's rebalance settle so both own partitions before the first job.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // The second join rebalances the group: wait until it is stable with both workers owning
+    // partitions of the requests topic, so that the first job is split between them.
+    const group = scraperGroup(config);
+    const topic = env.producer.topics.scrapeRequests;
+    await waitFor(
+      `group ${group} stable with 2 members, each owning partitions of ${topic}`,
+      async () => {
+        const { state, members } = await describeGroupAssignment(env.kafka, group);
+        return (
+          state === 'Stable' && members.length === 2 && members.every((m) => (m.partitions[topic] ?? []).length > 0)
+        );
+      },
+      30_000,
+    );
   }, 60_000);
 
   it('two scraper instances split 100 events with no duplicate and no gap', async () => {
