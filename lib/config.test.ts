@@ -15,6 +15,25 @@ describe('loadConfig', () => {
     expect(cfg.clickhouse).toMatchObject({ mode: 'server', url: 'http://ch:8123', database: 'prod' });
   });
 
+  it('takes a ClickHouse cluster only in server mode, and names TWS_CLICKHOUSE_CLUSTER when it is wrong', () => {
+    const cfg = loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', TWS_CLICKHOUSE_CLUSTER: '{cluster}' });
+    expect(cfg.clickhouse).toMatchObject({ mode: 'server', cluster: '{cluster}' });
+    for (const env of [
+      { TWS_CLICKHOUSE_CLUSTER: 'tws' },
+      { CLICKHOUSE_URL: 'http://ch:8123', TWS_CLICKHOUSE_CLUSTER: "x'y" },
+    ]) {
+      const err = (() => {
+        try {
+          loadConfig(env);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).variable).toBe('TWS_CLICKHOUSE_CLUSTER');
+    }
+  });
+
   it('names the variable when a value is wrong', () => {
     const err = (() => {
       try {

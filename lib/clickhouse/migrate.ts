@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MigrationError, errorMessage } from '../errors.ts';
+import { ClusterCatalog, ddlFor, ddlSettings } from './cluster.ts';
 import type { Store } from './store.ts';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -56,7 +57,11 @@ export interface MigrateResult {
 }
 
 export async function migrate(store: Store, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
-  await store.command(LEDGER);
+  // On a cluster (TWS_CLICKHOUSE_CLUSTER) every statement is rendered by cluster.ts; the catalog
+  // sees every file, applied or not, so that a later ALTER knows the tables before it.
+  const catalog = new ClusterCatalog();
+  const settings = ddlSettings(store);
+  for (const stmt of ddlFor(store, LEDGER)) await store.command(stmt, undefined, settings);
   const done = new Map(
     (
       await store.query<{ version: number; checksum: string }>(
@@ -66,6 +71,12 @@ export async function migrate(store: Store, dir = MIGRATIONS_DIR): Promise<Migra
   );
   const result: MigrateResult = { applied: [], skipped: [] };
   for (const m of loadMigrations(dir)) {
+    let rendered: string[][];
+    try {
+      rendered = m.statements.map((stmt) => ddlFor(store, stmt, catalog));
+    } catch (err) {
+      throw new MigrationError(m.file, errorMessage(err), err);
+    }
     const recorded = done.get(m.version);
     if (recorded !== undefined) {
       if (recorded !== m.checksum)
@@ -76,9 +87,9 @@ export async function migrate(store: Store, dir = MIGRATIONS_DIR): Promise<Migra
       result.skipped.push(m.file);
       continue;
     }
-    for (const [i, stmt] of m.statements.entries()) {
+    for (const [i, statements] of rendered.entries()) {
       try {
-        await store.command(stmt);
+        for (const stmt of statements) await store.command(stmt, undefined, settings);
       } catch (err) {
         throw new MigrationError(m.file, `statement ${i + 1}: ${errorMessage(err)}`, err);
       }

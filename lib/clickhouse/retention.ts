@@ -2,6 +2,7 @@
 // the configured ages are applied with MODIFY TTL where they differ. Existing parts follow at their
 // next merge (materialize_ttl_after_modify = 0 keeps start-up cheap).
 import type { Config } from '../config.ts';
+import { ddlFor, ddlSettings } from './cluster.ts';
 import type { Store } from './store.ts';
 
 interface TtlRule {
@@ -38,9 +39,9 @@ export async function applyRetention(store: Store, retention: Config['retention'
       { t: rule.table },
     );
     if (!row || row.q.includes(`toIntervalDay(${days})`)) continue;
-    await store.command(`ALTER TABLE ${rule.table} MODIFY TTL ${rule.ttl(days)}`, undefined, {
-      materialize_ttl_after_modify: 0,
-    });
+    // On a cluster the ALTER runs ON CLUSTER, like the migrations (cluster.ts).
+    for (const stmt of ddlFor(store, `ALTER TABLE ${rule.table} MODIFY TTL ${rule.ttl(days)}`))
+      await store.command(stmt, undefined, { materialize_ttl_after_modify: 0, ...ddlSettings(store) });
     changed.push(rule.table);
   }
   return changed;
