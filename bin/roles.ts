@@ -3,7 +3,6 @@
 // directory); in server mode each subcommand runs one role, and roles scale out independently.
 import { withinMs } from '../lib/abort.ts';
 import { EventCatalog } from '../lib/catalog/catalog.ts';
-import { migrate } from '../lib/clickhouse/migrate.ts';
 import { applyRetention } from '../lib/clickhouse/retention.ts';
 import { createStore, type Store } from '../lib/clickhouse/store.ts';
 import type { Config } from '../lib/config.ts';
@@ -14,6 +13,7 @@ import type { Logger } from '../lib/logger.ts';
 import { createApp } from '../api/app.ts';
 import { mountDashboard } from '../api/dashboard/index.ts';
 import { startApi } from '../api/server.ts';
+import { ensureSchema } from '../consumers/schema.ts';
 import { startConsumers } from '../consumers/service.ts';
 import { Alerter } from '../producers/alerts.ts';
 import { Scheduler } from '../producers/scheduler.ts';
@@ -38,8 +38,9 @@ export function createContext(config: Config, log: Logger): Context {
 /** Opens ClickHouse and brings its schema up to date (a failed migration stops start-up). */
 export async function openStore(ctx: Context): Promise<Store> {
   const store = await createStore(ctx.config.clickhouse);
-  const { applied } = await migrate(store);
+  const { applied, views } = await ensureSchema(store);
   if (applied.length) ctx.log.info({ applied }, 'migrations applied');
+  if (views.created.length || views.replaced.length) ctx.log.info(views, 'ingest views updated');
   const retention = await applyRetention(store, ctx.config.retention);
   if (retention.length) ctx.log.info({ tables: retention }, 'retention (TTL) updated from configuration');
   return store;

@@ -5,13 +5,13 @@ import type { Config } from '../lib/config.ts';
 import type { Store } from '../lib/clickhouse/store.ts';
 import { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { ListingSnapshot } from '../lib/model.ts';
 import { OpsHandler } from './ops/handler.ts';
 import { BatchRunner } from './runner/batch-runner.ts';
 import { SnapshotHandler } from './snapshots/handler.ts';
+import type { SnapshotRecord } from './snapshots/header.ts';
 
 export interface ConsumerService {
-  metrics: BatchRunner<ListingSnapshot>;
+  metrics: BatchRunner<SnapshotRecord>;
   ops: BatchRunner<never>;
   handler: SnapshotHandler;
   producer: AvroProducer;
@@ -41,8 +41,15 @@ export async function startConsumers(deps: {
     sessionTimeoutMs: config.consumer.sessionTimeoutMs,
     maxRecordBytes: config.consumer.maxRecordBytes,
   };
-  const handler = new SnapshotHandler({ config, store, producer, log, group: metricsGroup(config) });
-  const metrics = new BatchRunner<ListingSnapshot>({
+  const handler = new SnapshotHandler({
+    config,
+    store,
+    codec: producer.codec,
+    producer,
+    log,
+    group: metricsGroup(config),
+  });
+  const metrics = new BatchRunner<SnapshotRecord>({
     ...common,
     name: 'metrics-consumer',
     group: metricsGroup(config),

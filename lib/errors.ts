@@ -62,7 +62,8 @@ export class BrokerUnavailableError extends TwsError {
 export class PoisonRecordError extends TwsError {
   constructor(
     message: string,
-    readonly reason: 'decode' | 'schema' | 'invalid' | 'oversized',
+    /** `rejected`: it decoded here, but ClickHouse rejected its data (isolated by bisection). */
+    readonly reason: 'decode' | 'schema' | 'invalid' | 'oversized' | 'rejected',
     cause?: unknown,
   ) {
     super(message, { code: `POISON_${reason.toUpperCase()}`, cause });

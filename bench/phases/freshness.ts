@@ -4,7 +4,7 @@
 // and note when a zone's scraped_at reaches the snapshot's. Freshness = visible − scraped_at.
 import { join } from 'node:path';
 import { EventCatalog, catalogRow } from '../../lib/catalog/catalog.ts';
-import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../consumers/schema.ts';
 import { createStore } from '../../lib/clickhouse/store.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import { createKafka, deleteTopicsWithPrefix, ensureTopics } from '../../lib/kafka/client.ts';
@@ -34,7 +34,7 @@ phaseMain(async () => {
   const kafka = createKafka(config.kafka, silentLogger);
   await ensureTopics(kafka, config.kafka);
   const store = await createStore(config.clickhouse);
-  await migrate(store);
+  await ensureSchema(store);
   // The data set's shape (200 listings per snapshot), events registered in the catalog.
   const spec: DatasetSpec = {
     snapshots: 1_000_000,

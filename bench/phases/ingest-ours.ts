@@ -4,7 +4,7 @@
 // dumps the section metrics for the comparison with the Kafka-engine baseline.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../consumers/schema.ts';
 import { createStore } from '../../lib/clickhouse/store.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { silentLogger } from '../../lib/logger.ts';
@@ -46,7 +46,7 @@ phaseMain(async () => {
     env: extra,
   });
   const store = await createStore(config.clickhouse);
-  await migrate(store);
+  await ensureSchema(store);
   const kafka = createKafka(config.kafka, silentLogger);
 
   resetPeakRss();

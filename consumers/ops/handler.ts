@@ -31,7 +31,7 @@ export class OpsHandler implements BatchHandler<OpsRecord> {
     else if (topic === this.topics.scrapeLogs) checkScrapeLog(v as ScrapeLog);
   }
 
-  async prepare(records: SourceRecord<OpsRecord>[], where: { topic: string }): Promise<Prepared> {
+  async prepare(records: SourceRecord<OpsRecord>[], where: { topic: string }): Promise<Prepared<OpsRecord>> {
     const values = records.map((r) => r.value);
     switch (where.topic) {
       case this.topics.catalog:

@@ -2,37 +2,47 @@
 // which together give exactly-once rows (docs/exactly-once.md).
 //
 // Per partition, records are gathered into ranges [first, last]. A range is written as:
-//   1. poison records -> dead-letter topic; pre-write side outputs (handler.beforeWrite)
-//   2. ledger `before first..last`   3. every table insert with token group:topic:partition:first-last:table
-//   4. ledger `after first..last`    5. post-write side outputs   6. commit last+1 to Kafka
-// On (re)assignment the ledger decides where to resume: after an `after` range, skip through it;
-// after a `before` range, rebuild exactly that range and write it again (ClickHouse drops the
-// blocks that had landed). While ClickHouse is unavailable the loop retries with backoff and keeps
-// its group membership, committing nothing.
+//   1. poison records -> dead-letter topic
+//   2. ledger `before first..last`
+//   3. the handler's writes, each with a token group:topic:partition:first-last[@epoch]:table;
+//      records ClickHouse decodes itself are bisected on a data error until the bad one is alone,
+//      and that one goes to the dead-letter topic
+//   4. side outputs that must not be lost (read from what step 3 wrote)
+//   5. ledger `after first..last`   6. post-write side outputs   7. commit last+1 to Kafka
+// On (re)assignment the ledger decides where to resume (cursor.ts): after an `after` range, skip
+// through it; after a `before` range, rebuild exactly that range and write it again (ClickHouse
+// drops the blocks that had landed). While ClickHouse is unavailable the loop retries with backoff
+// and keeps its group membership, committing nothing.
 //
-// States: idle -> running <-> backing-off -> stopping -> stopped. Error cases, all handled here:
+// States (state.ts): idle -> running <-> backing-off -> stopping -> stopped. Error cases:
 //   - undecodable / unknown schema / invalid / oversized record -> dead-letter topic, carry on
-//   - registry or ClickHouse unreachable (retriable)            -> backoff and retry, no commit
-//   - ClickHouse rejects the data (non-retriable)                -> backoff and retry, alert in log
+//   - ClickHouse rejects a record's data (engine-decoded)        -> bisect, that record to the DLQ
+//   - registry or ClickHouse unreachable (retriable)             -> backoff and retry, no commit
+//   - ClickHouse rejects anything else                           -> backoff and retry, error in log
 //   - rebalance while retrying (stale batch)                     -> drop the batch, the new owner replays
 //   - commit fails (rebalance in progress)                       -> ignored: the ledger covers it
 import type { Store } from '../../lib/clickhouse/store.ts';
+import { isRejectedData } from '../../lib/clickhouse/data-errors.ts';
 import { PoisonRecordError, errorMessage, isRetriable } from '../../lib/errors.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
+import type { Kafka } from '../../lib/kafka/client.ts';
 import {
-  createConsumer,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-} from '../../lib/kafka/client.ts';
+  joinGroup,
+  type GroupConsumer,
+  type InboundMessage,
+  type PartitionBatch,
+} from '../../lib/kafka/group-consumer.ts';
 import { checkRecordSize, validateOrPoison } from '../../lib/kafka/record-checks.ts';
 import { deadLetterHeaders } from '../../lib/kafka/topics.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { recordsConsumed, rowsWritten, sinkBackpressure } from '../../lib/metrics.ts';
 import type { AvroCodec } from '../../lib/registry/codec.ts';
 import { backoffDelay, sleep } from '../../lib/retry.ts';
+import { afterFlush, cursorFromLedger, flushAtEnd, rangeOf, startBatch, stepRecord, type Cursor } from './cursor.ts';
 import { OffsetLedger } from './offset-ledger.ts';
+import { RunnerStates, type RunnerState } from './state.ts';
+
+export type { RunnerState } from './state.ts';
 
 export interface SourceRecord<T> {
   value: T;
@@ -42,20 +52,42 @@ export interface SourceRecord<T> {
   key: string | null;
 }
 
-export interface Prepared {
-  /** `columns`: rows are arrays in that order (see InsertOptions.columns). */
-  inserts: Array<{ table: string; rows: object[]; columns?: readonly string[] }>;
-  /** Side outputs that must not be lost: published before the ledger says `after`. */
-  beforeWrite?: () => Promise<void>;
-  /** Side outputs that need the written data (e.g. closed-window rollups). */
+/** JSON rows for one table. `columns`: rows are arrays in that order (see InsertOptions.columns). */
+export interface RowInsert {
+  table: string;
+  rows: object[];
+  columns?: readonly string[];
+}
+
+/** Records whose bytes ClickHouse decodes itself, written by the handler in one INSERT per call. */
+export interface EncodedWrite<T> {
+  /** The table the token names (the landing table). */
+  table: string;
+  records: SourceRecord<T>[];
+  /** Writes `records` (offset-ordered, non-empty) under `token`; rejects with a data error for bad bytes. */
+  write(records: SourceRecord<T>[], token: string): Promise<void>;
+}
+
+export interface Prepared<T> {
+  inserts?: RowInsert[];
+  encoded?: EncodedWrite<T>;
+  /**
+   * Side outputs that must not be lost, from what was written: run after the writes and before the
+   * ledger says `after`, so a crash in between replays them. `written`: the records that are in
+   * ClickHouse (without those dead-lettered by bisection).
+   */
+  publish?: (written: SourceRecord<T>[]) => Promise<void>;
+  /** Side outputs that may be lost to a crash (e.g. closed-window rollups, re-derived on restart). */
   afterWrite?: () => Promise<void>;
 }
 
 export interface BatchHandler<T> {
+  /** Turns a record's bytes into T; throws PoisonRecordError for a bad record. Default: full Avro decode. */
+  decode?(value: Buffer | null, topic: string): Promise<T>;
   /** Throws PoisonRecordError('invalid') for impossible values. */
   validate?(value: T, topic: string): void;
   /** May be retried after a failure: do every read before changing any state of the handler. */
-  prepare(records: SourceRecord<T>[], where: { topic: string; partition: number }): Promise<Prepared>;
+  prepare(records: SourceRecord<T>[], where: { topic: string; partition: number }): Promise<Prepared<T>>;
   /** Called once per partition after (re)assignment, before its first range. */
   onPartitionLoaded?(topic: string, partition: number): Promise<void>;
   /** Called when the runner is idle and caught up (e.g. to close windows of quiet partitions). */
@@ -77,26 +109,34 @@ export interface RunnerOptions<T> {
   retry?: { initialDelayMs: number; maxDelayMs: number };
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
+  /** Test seam: the group membership (default: joinGroup on `kafka`). */
+  join?: (opts: {
+    groupId: string;
+    topics: string[];
+    fromBeginning: boolean;
+    sessionTimeoutMs?: number;
+  }) => Promise<GroupConsumer>;
+  /** Test seam: the ledger (default: OffsetLedger on `store`). */
+  ledger?: Pick<OffsetLedger, 'read' | 'write'>;
+  /** How long without records counts as idle (default 5 s), and how often that is checked (1 s). */
+  idle?: { afterMs: number; everyMs: number };
 }
 
 interface PartitionState {
-  loaded: boolean;
-  /** Offsets at or below this are already in ClickHouse. */
-  skipThrough: bigint;
-  /** A `before` range found in the ledger, to be rebuilt exactly. */
-  replay?: { first: bigint; last: bigint };
-  pending: KafkaMessage[];
+  cursor: Cursor;
+  pending: InboundMessage[];
   epoch: number;
-  /** Whether the fetch position was checked against the ledger since the last (re)load. */
-  positioned: boolean;
 }
 
-export type RunnerState = 'idle' | 'running' | 'backing-off' | 'stopping' | 'stopped';
+interface Poison {
+  message: InboundMessage;
+  err: PoisonRecordError;
+}
 
 export class BatchRunner<T> {
-  state: RunnerState = 'idle';
-  private consumer?: Consumer;
-  private readonly ledger: OffsetLedger;
+  private readonly states = new RunnerStates();
+  private consumer?: GroupConsumer;
+  private readonly ledger: Pick<OffsetLedger, 'read' | 'write'>;
   private readonly partitions = new Map<string, PartitionState>();
   private idleTimer?: NodeJS.Timeout;
   private lastBatchAt = Date.now();
@@ -104,86 +144,92 @@ export class BatchRunner<T> {
   private flushing = 0;
   /** Group joins so far (each one is a rebalance this member took part in). */
   joins = 0;
-  readonly stats = { ranges: 0, records: 0, deadLettered: 0, skipped: 0, retries: 0 };
+  readonly stats = { ranges: 0, records: 0, deadLettered: 0, skipped: 0, retries: 0, bisections: 0, idleRuns: 0 };
 
-  constructor(private readonly o: RunnerOptions<T>) {
-    this.ledger = new OffsetLedger(o.store, o.group);
+  constructor(private readonly opts: RunnerOptions<T>) {
+    this.ledger = opts.ledger ?? new OffsetLedger(opts.store, opts.group);
+  }
+
+  get state(): RunnerState {
+    return this.states.current;
   }
 
   async start(): Promise<void> {
-    const consumer = createConsumer(
-      this.o.kafka,
-      this.o.group,
-      this.o.sessionTimeoutMs ? { sessionTimeout: this.o.sessionTimeoutMs } : {},
-    );
+    const join = this.opts.join ?? ((o) => joinGroup(this.opts.kafka, o));
+    const consumer = await join({
+      groupId: this.opts.group,
+      topics: this.opts.topics,
+      fromBeginning: this.opts.fromBeginning ?? true,
+      sessionTimeoutMs: this.opts.sessionTimeoutMs,
+    });
     this.consumer = consumer;
     // Any (re)assignment may hand us partitions whose ledger moved on elsewhere: reload lazily.
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.onJoin(() => {
       this.partitions.clear();
       this.joins++;
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.o.topics, fromBeginning: this.o.fromBeginning ?? true });
-    this.state = 'running';
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload) => {
-        try {
-          await this.eachBatch(payload);
-        } catch (err) {
-          // Forget what we held for it: whoever handles the partition next (kafkajs' retry of this
-          // batch, a restart, or the new owner) resumes from the ledger, never from a half-built range.
-          this.partitions.delete(this.key(payload.batch.topic, payload.batch.partition));
-          if (!(err instanceof StaleBatchError)) throw err;
-        }
-      },
+    this.states.to('running');
+    await consumer.run(async (batch) => {
+      try {
+        await this.eachBatch(batch);
+      } catch (err) {
+        // Forget what we held for it: whoever handles the partition next (kafkajs' retry of this
+        // batch, a restart, or the new owner) resumes from the ledger, never from a half-built range.
+        this.partitions.delete(this.key(batch.topic, batch.partition));
+        if (!(err instanceof StaleBatchError)) throw err;
+      }
     });
-    if (this.o.handler.onIdle) {
-      const tick = async () => {
-        if (this.state !== 'running') return;
-        // Idle = no fetch delivered records for a while, i.e. caught up: never during a replay.
-        if (Date.now() - this.lastBatchAt >= 5_000 && this.flushing === 0)
-          await this.o.handler.onIdle!().catch((err) =>
-            this.o.log.warn({ err: errorMessage(err) }, `${this.o.name}: idle hook failed`),
-          );
-        this.idleTimer = setTimeout(tick, 1_000);
-      };
-      this.idleTimer = setTimeout(tick, 1_000);
-    }
+    if (this.opts.handler.onIdle) this.scheduleIdleTick();
+  }
+
+  /**
+   * The idle hook closes windows of quiet partitions. The tick always re-arms itself while the
+   * runner is active, whatever state it finds (it used to return for good from `backing-off`), and
+   * runs the hook only when running, caught up, and not writing.
+   */
+  private scheduleIdleTick(): void {
+    const { afterMs, everyMs } = this.opts.idle ?? { afterMs: 5_000, everyMs: 1_000 };
+    const tick = async () => {
+      if (!this.states.active) return;
+      if (this.state === 'running' && Date.now() - this.lastBatchAt >= afterMs && this.flushing === 0) {
+        this.stats.idleRuns++;
+        await this.opts.handler.onIdle!().catch((err) =>
+          this.opts.log.warn({ err: errorMessage(err) }, `${this.opts.name}: idle hook failed`),
+        );
+      }
+      if (this.states.active) this.idleTimer = setTimeout(tick, everyMs);
+    };
+    this.idleTimer = setTimeout(tick, everyMs);
   }
 
   /** Finishes the batch in hand, commits, leaves the group. Bounded by `timeoutMs`. */
   async stop(timeoutMs = 15_000): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.state = 'stopping';
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.states.to('stopping');
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const done = this.consumer?.disconnect().catch(() => {});
     await Promise.race([done, sleep(timeoutMs)]);
-    this.state = 'stopped';
+    this.states.to('stopped');
   }
 
   private key = (topic: string, partition: number) => `${topic}:${partition}`;
 
   private async partitionState(topic: string, partition: number, stale: () => boolean): Promise<PartitionState> {
     const k = this.key(topic, partition);
-    let ps = this.partitions.get(k);
-    if (ps?.loaded) return ps;
+    const known = this.partitions.get(k);
+    if (known) return known;
     const entry = await this.withRetry(`read ledger ${k}`, () => this.ledger.read(topic, partition), stale);
-    ps = { loaded: true, skipThrough: -1n, pending: [], epoch: entry?.epoch ?? 0, positioned: false };
-    if (entry?.phase === 'after') ps.skipThrough = entry.last;
-    if (entry?.phase === 'before') {
-      ps.skipThrough = entry.first - 1n;
-      ps.replay = { first: entry.first, last: entry.last };
-      this.o.log.warn(
-        { topic, partition, first: String(entry.first), last: String(entry.last) },
-        `${this.o.name}: replaying an unfinished range`,
+    const ps: PartitionState = { cursor: cursorFromLedger(entry), pending: [], epoch: entry?.epoch ?? 0 };
+    if (ps.cursor.replay) {
+      this.opts.log.warn(
+        { topic, partition, first: String(ps.cursor.replay.first), last: String(ps.cursor.replay.last) },
+        `${this.opts.name}: replaying an unfinished range`,
       );
     }
-    if (this.o.handler.onPartitionLoaded) {
+    if (this.opts.handler.onPartitionLoaded) {
       await this.withRetry(
         `load partition state ${k}`,
-        () => this.o.handler.onPartitionLoaded!(topic, partition),
+        () => this.opts.handler.onPartitionLoaded!(topic, partition),
         stale,
       );
     }
@@ -191,50 +237,41 @@ export class BatchRunner<T> {
     return ps;
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { topic, partition } = batch;
+  private async eachBatch(batch: PartitionBatch): Promise<void> {
+    const { topic, partition, resolveOffset, heartbeat } = batch;
     if (batch.messages.length > 0) this.lastBatchAt = Date.now();
-    const stale = () => !isRunning() || isStale() || this.state === 'stopping';
+    const stale = () => !batch.isRunning() || batch.isStale() || !this.states.active;
     const ps = await this.partitionState(topic, partition, stale);
-    // The ledger, not the fetch position, says where this partition resumes. kafkajs continues
-    // after the offsets it was told were resolved, which may lie past records we abandoned (a
-    // stale batch) or never wrote: seek back once per (re)load, and only then trust a gap.
-    const expected = ps.replay?.first ?? ps.skipThrough + 1n;
     const firstOffset = batch.messages[0] ? BigInt(batch.messages[0].offset) : undefined;
-    if (!ps.positioned && firstOffset !== undefined && firstOffset > expected && expected >= 0n) {
-      ps.positioned = true;
-      this.consumer!.seek({ topic, partition, offset: expected.toString() });
+    const [start, cursor] = startBatch(ps.cursor, firstOffset, ps.pending.length);
+    ps.cursor = cursor;
+    if (start.kind === 'seek') {
+      this.consumer!.seek(topic, partition, start.offset.toString());
       return;
     }
-    if (firstOffset !== undefined && !ps.positioned) ps.positioned = true;
-    else if (firstOffset !== undefined && firstOffset > expected && ps.pending.length === 0 && ps.skipThrough >= 0n) {
-      this.o.log.warn(
-        { topic, partition, expected: String(expected), got: String(firstOffset) },
-        `${this.o.name}: offset gap (records removed by retention or compaction)`,
+    if (start.kind === 'gap') {
+      this.opts.log.warn(
+        { topic, partition, expected: String(start.expected), got: String(firstOffset) },
+        `${this.opts.name}: offset gap (records removed by retention or compaction)`,
       );
     }
     for (const message of batch.messages) {
       if (stale()) return;
       const offset = BigInt(message.offset);
-      if (offset <= ps.skipThrough) {
+      const [step, next] = stepRecord(ps.cursor, offset, ps.pending.length, this.opts.maxRangeRecords);
+      ps.cursor = next;
+      if (step.kind === 'skip') {
         this.stats.skipped++;
         recordsConsumed.inc({ topic, result: 'redelivered' });
         resolveOffset(message.offset);
         continue;
       }
-      // A replayed range ends at its recorded last offset, even across fetches (or compaction gaps).
-      if (ps.replay && offset > ps.replay.last) {
-        if (ps.pending.length > 0) await this.flush(topic, partition, ps, heartbeat, stale);
-        // Nothing of the range survived (compaction, retention): it was never written, so move on.
-        else ps.replay = undefined;
-      }
+      if (step.flushBefore) await this.flush(topic, partition, ps, heartbeat, stale);
       ps.pending.push(message);
       resolveOffset(message.offset);
-      if (ps.replay ? offset >= ps.replay.last : ps.pending.length >= this.o.maxRangeRecords) {
-        await this.flush(topic, partition, ps, heartbeat, stale);
-      }
+      if (step.flushAfter) await this.flush(topic, partition, ps, heartbeat, stale);
     }
-    if (!ps.replay && ps.pending.length > 0 && !stale()) await this.flush(topic, partition, ps, heartbeat, stale);
+    if (flushAtEnd(ps.cursor, ps.pending.length) && !stale()) await this.flush(topic, partition, ps, heartbeat, stale);
     await heartbeat().catch(() => {});
   }
 
@@ -262,10 +299,9 @@ export class BatchRunner<T> {
     stale: () => boolean,
   ): Promise<void> {
     const messages = ps.pending;
-    const first = ps.replay?.first ?? BigInt(messages[0]!.offset);
-    const last = ps.replay?.last ?? BigInt(messages.at(-1)!.offset);
+    const { first, last } = rangeOf(ps.cursor, BigInt(messages[0]!.offset), BigInt(messages.at(-1)!.offset));
     const good: SourceRecord<T>[] = [];
-    const poison: Array<{ message: KafkaMessage; err: PoisonRecordError }> = [];
+    const poison: Poison[] = [];
     for (const message of messages) {
       try {
         good.push(await this.decode(topic, partition, message, heartbeat, stale));
@@ -278,94 +314,137 @@ export class BatchRunner<T> {
     // Handlers read (e.g. duplicate lookups) before they change any state, so a failed read can be retried.
     const prepared = await this.withRetry(
       `prepare ${topic}:${partition}@${first}-${last}`,
-      () => this.o.handler.prepare(good, { topic, partition }),
+      () => this.opts.handler.prepare(good, { topic, partition }),
       stale,
       heartbeat,
     );
-    const token = `${this.o.group}:${topic}:${partition}:${first}-${last}${ps.epoch ? `@${ps.epoch}` : ''}`;
-    const giveUp = () => stale();
-    await this.withRetry(
-      `dead-letter/side outputs ${token}`,
-      async () => {
-        if (poison.length) await this.deadLetter(topic, partition, poison);
-        await prepared.beforeWrite?.();
-      },
-      giveUp,
-      heartbeat,
-    );
+    const epoch = ps.epoch ? `@${ps.epoch}` : '';
+    const token = (a: bigint, b: bigint) => `${this.opts.group}:${topic}:${partition}:${a}-${b}${epoch}`;
+    const rangeToken = token(first, last);
+    if (poison.length) {
+      await this.withRetry(
+        `dead-letter ${rangeToken}`,
+        () => this.deadLetter(topic, partition, poison),
+        stale,
+        heartbeat,
+      );
+    }
     if (stale()) return;
+    let bisected: Poison[] = [];
     await this.withRetry(
-      `write ${token}`,
+      `write ${rangeToken}`,
       async () => {
         await this.ledger.write(topic, partition, first, last, 'before', ps.epoch);
-        for (const ins of prepared.inserts) {
+        for (const ins of prepared.inserts ?? []) {
           for (const [k, rows] of insertChunks(ins.rows).entries()) {
-            await this.o.store.insert(ins.table, rows, {
-              dedupToken: chunkToken(`${token}:${ins.table}`, k),
+            await this.opts.store.insert(ins.table, rows, {
+              dedupToken: chunkToken(`${rangeToken}:${ins.table}`, k),
               columns: ins.columns,
             });
           }
           rowsWritten.inc({ table: ins.table }, ins.rows.length);
         }
+        bisected = [];
+        let written = good;
+        if (prepared.encoded) {
+          const enc = prepared.encoded;
+          const rejected = await this.writeEncoded(enc, enc.records, (a, b) => `${token(a, b)}:${enc.table}`);
+          if (rejected.length) {
+            bisected = rejected.map(({ record, err }) => ({
+              message: messages.find((m) => m.offset === record.offset.toString())!,
+              err: new PoisonRecordError(`ClickHouse rejected the record: ${errorMessage(err)}`, 'rejected', err),
+            }));
+            await this.deadLetter(topic, partition, bisected);
+            const out = new Set(rejected.map((r) => r.record.offset));
+            written = good.filter((r) => !out.has(r.offset));
+          }
+        }
+        await prepared.publish?.(written);
         await this.ledger.write(topic, partition, first, last, 'after', ps.epoch);
       },
-      giveUp,
+      stale,
       heartbeat,
     );
     if (stale()) return;
     ps.pending = [];
-    ps.replay = undefined;
-    ps.skipThrough = last;
+    ps.cursor = afterFlush(ps.cursor, last);
     this.stats.ranges++;
-    this.stats.records += good.length;
-    this.stats.deadLettered += poison.length;
-    recordsConsumed.inc({ topic, result: 'ok' }, good.length);
-    if (poison.length) recordsConsumed.inc({ topic, result: 'dead_letter' }, poison.length);
+    this.stats.records += good.length - bisected.length;
+    this.stats.deadLettered += poison.length + bisected.length;
+    recordsConsumed.inc({ topic, result: 'ok' }, good.length - bisected.length);
+    if (poison.length + bisected.length)
+      recordsConsumed.inc({ topic, result: 'dead_letter' }, poison.length + bisected.length);
     await prepared
       .afterWrite?.()
-      .catch((err) => this.o.log.warn({ err: errorMessage(err) }, `${this.o.name}: post-write side output failed`));
-    await this.consumer!.commitOffsets([{ topic, partition, offset: (last + 1n).toString() }]).catch((err) =>
+      .catch((err) =>
+        this.opts.log.warn({ err: errorMessage(err) }, `${this.opts.name}: post-write side output failed`),
+      );
+    await this.consumer!.commit(topic, partition, (last + 1n).toString()).catch((err) =>
       // The ledger already says `after`, so a lost commit only means a skip on redelivery.
-      this.o.log.info({ err: errorMessage(err) }, `${this.o.name}: offset commit failed; the ledger covers it`),
+      this.opts.log.info({ err: errorMessage(err) }, `${this.opts.name}: offset commit failed; the ledger covers it`),
     );
+  }
+
+  /**
+   * Writes `records` in one call; if ClickHouse rejects their data, halves the list and writes each
+   * half under its own token (named by its first and last offsets, so a replay cuts and names the
+   * halves the same way), until each bad record is alone. Returns the records rejected alone.
+   * Errors that are not about the data (unavailable, misconfigured) are thrown: the caller retries.
+   */
+  private async writeEncoded(
+    enc: EncodedWrite<T>,
+    records: SourceRecord<T>[],
+    tokenOf: (first: bigint, last: bigint) => string,
+  ): Promise<Array<{ record: SourceRecord<T>; err: unknown }>> {
+    if (records.length === 0) return [];
+    try {
+      await enc.write(records, tokenOf(records[0]!.offset, records.at(-1)!.offset));
+      return [];
+    } catch (err) {
+      if (!isRejectedData(err)) throw err;
+      if (records.length === 1) return [{ record: records[0]!, err }];
+      this.stats.bisections++;
+      const mid = records.length >> 1;
+      return [
+        ...(await this.writeEncoded(enc, records.slice(0, mid), tokenOf)),
+        ...(await this.writeEncoded(enc, records.slice(mid), tokenOf)),
+      ];
+    }
   }
 
   private async decode(
     topic: string,
     partition: number,
-    m: KafkaMessage,
+    m: InboundMessage,
     heartbeat: () => Promise<void>,
     stale: () => boolean,
   ): Promise<SourceRecord<T>> {
-    checkRecordSize(m.value, this.o.maxRecordBytes);
+    checkRecordSize(m.value, this.opts.maxRecordBytes);
+    const { handler, codec } = this.opts;
     // Registry outages are retried here; only the record's own faults come out as poison.
     const value = await this.withRetry(
       `decode ${topic}:${partition}@${m.offset}`,
-      () => this.o.codec.decode<T>(m.value, topic),
+      () => (handler.decode ? handler.decode(m.value, topic) : codec.decode<T>(m.value, topic)),
       stale,
       heartbeat,
     );
-    validateOrPoison(() => this.o.handler.validate?.(value, topic));
+    validateOrPoison(() => handler.validate?.(value, topic));
     return { value, topic, partition, offset: BigInt(m.offset), key: m.key?.toString() ?? null };
   }
 
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    poison: Array<{ message: KafkaMessage; err: PoisonRecordError }>,
-  ) {
-    await this.o.dlq.sendRaw(
+  private async deadLetter(topic: string, partition: number, poison: Poison[]) {
+    await this.opts.dlq.sendRaw(
       'deadLetter',
       poison.map(({ message, err }) => ({
         key: message.key,
         value: message.value,
-        headers: deadLetterHeaders(err, { topic, partition, offset: message.offset }, this.o.group),
+        headers: deadLetterHeaders(err, { topic, partition, offset: message.offset }, this.opts.group),
       })),
     );
     for (const { message, err } of poison) {
-      this.o.log.warn(
+      this.opts.log.warn(
         { topic, partition, offset: message.offset, reason: err.reason, err: err.message },
-        `${this.o.name}: record sent to the dead-letter topic`,
+        `${this.opts.name}: record sent to the dead-letter topic`,
       );
     }
   }
@@ -377,25 +456,25 @@ export class BatchRunner<T> {
     giveUp: () => boolean,
     heartbeat?: () => Promise<void>,
   ): Promise<R> {
-    const policy = this.o.retry ?? { initialDelayMs: 200, maxDelayMs: 10_000 };
+    const policy = this.opts.retry ?? { initialDelayMs: 200, maxDelayMs: 10_000 };
     for (let attempt = 1; ; attempt++) {
       try {
         const r = await fn();
         if (attempt > 1) {
-          this.state = 'running';
+          if (this.state === 'backing-off') this.states.to('running');
           sinkBackpressure.set(0);
-          this.o.log.info({ attempts: attempt }, `${this.o.name}: ${what} succeeded after retries`);
+          this.opts.log.info({ attempts: attempt }, `${this.opts.name}: ${what} succeeded after retries`);
         }
         return r;
       } catch (err) {
         if (err instanceof PoisonRecordError) throw err;
         if (giveUp()) throw new StaleBatchError(what);
-        this.state = 'backing-off';
+        if (this.state === 'running') this.states.to('backing-off');
         this.stats.retries++;
         sinkBackpressure.set(1);
         const level = isRetriable(err) ? 'warn' : 'error';
         if (attempt === 1 || attempt % 10 === 0)
-          this.o.log[level]({ err: errorMessage(err), attempt }, `${this.o.name}: ${what} failed; retrying`);
+          this.opts.log[level]({ err: errorMessage(err), attempt }, `${this.opts.name}: ${what} failed; retrying`);
         await sleep(backoffDelay(Math.min(attempt, 20), { ...policy, jitter: 0.5 }));
         await heartbeat?.().catch(() => {});
       }

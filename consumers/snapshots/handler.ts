@@ -1,38 +1,34 @@
-// The metrics consumer's handler: raw snapshots in; section, zone, snapshot and raw-listing rows
-// out (the rollups follow by materialized view); zone metrics and closed-window rollups published.
-import type { Config } from '../../lib/config.ts';
+// The metrics consumer's handler. JavaScript reads only each snapshot's header (ids and times) to
+// drop copies and check plausibility; ClickHouse decodes the records and computes every row
+// (landing.ts, views.ts). Afterwards the zone rows ClickHouse produced are read back once per range
+// and published as zone metrics, and they move the window tracker that emits closed rollups.
+import type { AvroType } from '../../lib/clickhouse/avro-structure.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
-import { chDateTime } from '../../lib/clickhouse/format.ts';
+import { TABLES } from '../../lib/clickhouse/tables.ts';
+import type { Config } from '../../lib/config.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { listingRejects, recordsConsumed } from '../../lib/metrics.ts';
-import type { ListingSnapshot } from '../../lib/model.ts';
-import { computeSnapshotMetrics } from '../metrics/compute.ts';
-import { TrailingMedians, zoneKey } from '../metrics/outliers.ts';
+import { recordsConsumed } from '../../lib/metrics.ts';
+import { loadSchemaText, type AvroCodec } from '../../lib/registry/codec.ts';
 import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
 import { WindowTracker } from '../windows/tracker.ts';
+import { SNAPSHOT_HEADER, type SnapshotRecord } from './header.ts';
+import { landingColumns, landingParts, type LandingRecord } from './landing.ts';
+import { writtenFrom, zoneRowsOf, type ZoneRow } from './queries.ts';
 import { RollupEmitter } from './rollup-emitter.ts';
-import {
-  RAW_LISTING_COLUMNS,
-  rawListingRows,
-  sectionRows,
-  snapshotRow,
-  zoneMetricRecords,
-  zoneRows,
-  type RowContext,
-} from './rows.ts';
-import { validateSnapshot } from './validate.ts';
+import { validateSnapshotHeader } from './validate.ts';
 
 const DAY_MS = 86_400_000;
-/** Snapshots computed between two turns of the event loop (about 5–10 ms of work at 200 listings). */
-const YIELD_EVERY = 16;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** How long closed windows are remembered (for late-record corrections); also the restore look-back. */
 const LATE_RETENTION_MS = 2 * DAY_MS;
+/** The schema the landing table's columns follow. */
+const READER: AvroType = JSON.parse(loadSchemaText('ListingSnapshot')) as AvroType;
+const COLUMNS = landingColumns(READER);
 
 export interface SnapshotHandlerDeps {
   config: Config;
   store: Store;
+  codec: AvroCodec;
   producer: AvroProducer;
   log: Logger;
   group: string;
@@ -40,20 +36,25 @@ export interface SnapshotHandlerDeps {
   sideOutputs?: boolean;
 }
 
-export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
-  readonly medians = new TrailingMedians();
+export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
   private readonly trackers = new Map<number, WindowTracker>();
   /** Recently written snapshot ids → partition:offset they were written from (saves a lookup). */
   private readonly seen = new Map<string, string>();
   private readonly emitter: RollupEmitter;
   readonly stats = { snapshots: 0, duplicates: 0, late: 0 };
 
-  constructor(private readonly d: SnapshotHandlerDeps) {
-    this.emitter = new RollupEmitter({ store: d.store, producer: d.producer, group: d.group, log: d.log });
+  constructor(private readonly deps: SnapshotHandlerDeps) {
+    this.emitter = new RollupEmitter({ store: deps.store, producer: deps.producer, group: deps.group, log: deps.log });
   }
 
-  validate(value: ListingSnapshot): void {
-    validateSnapshot(value);
+  async decode(value: Buffer | null, topic: string): Promise<SnapshotRecord> {
+    const { schemaId, header } = await this.deps.codec.decodeHeader(value, topic, SNAPSHOT_HEADER);
+    validateSnapshotHeader(header);
+    return {
+      header: { ...header, event_starts_at: header.event_starts_at ?? null } as SnapshotRecord['header'],
+      schemaId,
+      bytes: value!,
+    };
   }
 
   tracker(partition: number): WindowTracker {
@@ -62,88 +63,109 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
     return t;
   }
 
-  /** Rebuilds the partition's outlier medians and open windows from what ClickHouse already holds. */
+  /** Rebuilds the partition's open windows from what ClickHouse already holds. */
   async onPartitionLoaded(_topic: string, partition: number): Promise<void> {
-    const medians = await this.d.store.ingestQuery<{ event_id: string; zone_id: string; t: number; m: number }>(
-      `SELECT event_id, zone_id, toUnixTimestamp64Milli(scraped_at) AS t, median_price_cents AS m
-       FROM zone_snapshots
-       WHERE kafka_partition = {p:UInt32} AND median_price_cents IS NOT NULL
-         AND scraped_at > (SELECT max(scraped_at) FROM zone_snapshots WHERE kafka_partition = {p:UInt32}) - INTERVAL 1 DAY`,
-      { p: partition },
-    );
-    for (const r of medians) this.medians.observe(zoneKey(r.event_id, r.zone_id), Number(r.t), Number(r.m));
     const tracker = new WindowTracker({ lateRetentionMs: LATE_RETENTION_MS });
     this.trackers.set(partition, tracker);
-    await this.emitter.restore(tracker, partition, this.d.config.consumer.windowGraceSeconds * 1000);
+    await this.emitter.restore(tracker, partition, this.deps.config.consumer.windowGraceSeconds * 1000);
   }
 
-  async prepare(records: SourceRecord<ListingSnapshot>[], where: { partition: number }): Promise<Prepared> {
-    const cfg = this.d.config.consumer;
-    const contexts: RowContext[] = [];
+  async prepare(
+    records: SourceRecord<SnapshotRecord>[],
+    where: { partition: number },
+  ): Promise<Prepared<SnapshotRecord>> {
+    const { config, store, codec, producer } = this.deps;
     const firstSeen = await this.firstSightings(records);
-    const tracker = this.tracker(where.partition);
-    for (const [i, r] of records.entries()) {
-      // A batch is seconds of CPU; let the API's requests in the same process run in between.
-      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
-      const snap = r.value;
+    const keep: SourceRecord<SnapshotRecord>[] = [];
+    for (const r of records) {
       // A copy of a snapshot already stored under another offset is a duplicate. The same offset is
       // the same record (an earlier attempt at this range) and must be written again in full.
       const at = `${r.partition}:${r.offset}`;
-      const prior = firstSeen.get(snap.snapshot_id);
+      const prior = firstSeen.get(r.value.header.snapshot_id);
       if (prior !== undefined && prior !== at) {
         this.stats.duplicates++;
         recordsConsumed.inc({ topic: r.topic, result: 'duplicate' });
         continue;
       }
-      firstSeen.set(snap.snapshot_id, at);
-      const metrics = computeSnapshotMetrics(snap, {
-        basis: 'all_in',
-        outlierRatio: cfg.outlierRatio,
-        excludeOutliers: cfg.excludeOutliers,
-        medians: this.medians,
-      });
-      for (const z of metrics.zones) {
-        if (tracker.observe(snap.event_id, z.zone, snap.scraped_at).late) {
-          this.stats.late++;
-          recordsConsumed.inc({ topic: r.topic, result: 'late' });
-        }
-      }
-      for (const v of metrics.listings) if (v.rejectedReason) listingRejects.inc({ reason: v.rejectedReason });
-      if (metrics.outliers) listingRejects.inc({ reason: 'outlier' }, metrics.outliers);
-      contexts.push({ snapshot: snap, metrics, partition: r.partition, offset: r.offset });
-      this.stats.snapshots++;
+      firstSeen.set(r.value.header.snapshot_id, at);
+      keep.push(r);
     }
-    const newest = Math.max(0, ...contexts.map((c) => c.snapshot.scraped_at));
-    if (newest) this.medians.evict(newest - 2 * DAY_MS);
-    const inserts: Prepared['inserts'] = [
-      { table: 'snapshots', rows: contexts.map(snapshotRow) },
-      { table: 'section_snapshots', rows: contexts.flatMap(sectionRows) },
-      { table: 'zone_snapshots', rows: contexts.flatMap(zoneRows) },
-    ];
-    if (cfg.rawListings)
-      inserts.push({ table: 'raw_listings', rows: contexts.flatMap(rawListingRows), columns: RAW_LISTING_COLUMNS });
-    const side = this.d.sideOutputs ?? true;
+    const writers = new Map<number, AvroType>();
+    for (const id of new Set(keep.map((r) => r.value.schemaId)))
+      writers.set(id, (await codec.writerSchema(id)) as AvroType);
+    const side = this.deps.sideOutputs ?? true;
+    const tracker = this.tracker(where.partition);
+    let zones: ZoneRow[] = [];
     return {
-      inserts,
-      beforeWrite: side
-        ? () =>
-            this.d.producer.send(
-              'zoneMetrics',
-              contexts.flatMap(zoneMetricRecords).map((value) => ({ key: value.event_id, value })),
-            )
-        : undefined,
+      encoded: {
+        table: TABLES.snapshotLanding,
+        records: keep,
+        write: (subset, token) => this.writeLanding(subset, token, writers),
+      },
+      // After the rows are in: what ClickHouse computed for the snapshots that made it.
+      publish: async (written) => {
+        zones = await zoneRowsOf(
+          store,
+          written.map((r) => r.value.header),
+        );
+        if (side && zones.length)
+          await producer.send(
+            'zoneMetrics',
+            zones.map((z) => ({ key: z.event_id, value: zoneMetricRecord(z) })),
+          );
+      },
       // Only ids whose rows are in ClickHouse count as seen: an abandoned batch must not hide its own replay.
       afterWrite: async () => {
-        for (const c of contexts) this.remember(c.snapshot.snapshot_id, `${c.partition}:${c.offset}`);
-        if (side) await this.emitter.emitDue(tracker, where.partition, cfg.windowGraceSeconds * 1000);
+        for (const r of keep) this.remember(r.value.header.snapshot_id, `${r.partition}:${r.offset}`);
+        this.stats.snapshots += keep.length;
+        for (const z of zones) {
+          if (tracker.observe(z.event_id, z.zone, z.scraped_at).late) {
+            this.stats.late++;
+            recordsConsumed.inc({ topic: producer.topics.snapshots, result: 'late' });
+          }
+        }
+        if (side) await this.emitter.emitDue(tracker, where.partition, config.consumer.windowGraceSeconds * 1000);
       },
     };
   }
 
+  private async writeLanding(
+    subset: SourceRecord<SnapshotRecord>[],
+    token: string,
+    writers: ReadonlyMap<number, AvroType>,
+  ): Promise<void> {
+    const { config, store } = this.deps;
+    const landing: LandingRecord[] = subset.map((r) => ({
+      partition: r.partition,
+      offset: r.offset,
+      schemaId: r.value.schemaId,
+      snapshotId: r.value.header.snapshot_id,
+      value: r.value.bytes,
+    }));
+    const parts = landingParts(landing, READER, writers, {
+      outlierRatio: config.consumer.outlierRatio,
+      excludeOutliers: config.consumer.excludeOutliers,
+      keepRawListings: config.consumer.rawListings,
+    });
+    for (const [k, part] of parts.entries()) {
+      await store.insertEncoded({
+        table: TABLES.snapshotLanding,
+        columns: COLUMNS,
+        select: part.select,
+        format: 'AvroConfluent',
+        structure: part.structure,
+        body: part.body,
+        // One part keeps the range's token; a range of several schema versions or sizes numbers them.
+        dedupToken: parts.length === 1 ? token : `${token}#${k}`,
+        formatSettings: { format_avro_schema_registry_url: config.registry.clickhouseUrl },
+      });
+    }
+  }
+
   /** Quiet partitions: let wall-clock time close their windows (only called when caught up). */
   async onIdle(): Promise<void> {
-    if (this.d.sideOutputs === false) return;
-    const grace = this.d.config.consumer.windowGraceSeconds * 1000;
+    if (this.deps.sideOutputs === false) return;
+    const grace = this.deps.config.consumer.windowGraceSeconds * 1000;
     for (const [partition, tracker] of this.trackers) {
       if (tracker.advanceIdle(Date.now(), grace)) await this.emitter.emitDue(tracker, partition, grace);
     }
@@ -158,26 +180,43 @@ export class SnapshotHandler implements BatchHandler<ListingSnapshot> {
   }
 
   /** Where each snapshot id of the batch was first written: memory first, then ClickHouse. */
-  private async firstSightings(records: SourceRecord<ListingSnapshot>[]): Promise<Map<string, string>> {
+  private async firstSightings(records: SourceRecord<SnapshotRecord>[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const unknown = records.filter((r) => {
-      const at = this.seen.get(r.value.snapshot_id);
-      if (at !== undefined) out.set(r.value.snapshot_id, at);
+      const at = this.seen.get(r.value.header.snapshot_id);
+      if (at !== undefined) out.set(r.value.header.snapshot_id, at);
       return at === undefined;
     });
     if (unknown.length === 0) return out;
-    // A copy carries the same event and scrape time, so the primary key narrows the lookup.
-    const rows = await this.d.store.ingestQuery<{ snapshot_id: string; p: number; o: number | string }>(
-      `SELECT snapshot_id, kafka_partition AS p, kafka_offset AS o FROM snapshots
-       WHERE event_id IN {events:Array(String)} AND scraped_at IN {times:Array(DateTime64(3, 'UTC'))}
-         AND snapshot_id IN {ids:Array(String)}`,
-      {
-        events: [...new Set(unknown.map((r) => r.value.event_id))],
-        times: [...new Set(unknown.map((r) => chDateTime(r.value.scraped_at)))],
-        ids: unknown.map((r) => r.value.snapshot_id),
-      },
-    );
-    for (const row of rows) if (!out.has(row.snapshot_id)) out.set(row.snapshot_id, `${row.p}:${row.o}`);
+    const stored = await writtenFrom(this.deps.store, {
+      events: [...new Set(unknown.map((r) => r.value.header.event_id))],
+      times: [...new Set(unknown.map((r) => r.value.header.scraped_at))],
+      ids: unknown.map((r) => r.value.header.snapshot_id),
+    });
+    for (const [id, at] of stored) if (!out.has(id)) out.set(id, at);
     return out;
   }
 }
+
+/** A zone row as a ZoneMetrics record (schemas/ZoneMetrics.avsc): the same fields, in its order. */
+export const zoneMetricRecord = (z: ZoneRow) => ({
+  event_id: z.event_id,
+  snapshot_id: z.snapshot_id,
+  scraped_at: z.scraped_at,
+  zone_id: z.zone_id,
+  zone: z.zone,
+  sections: z.sections,
+  days_to_event: z.days_to_event,
+  lowest_price_cents: z.lowest_price_cents,
+  lowest_base_price_cents: z.lowest_base_price_cents,
+  average_price_cents: z.average_price_cents,
+  median_price_cents: z.median_price_cents,
+  highest_price_cents: z.highest_price_cents,
+  lowest_price_2_cents: z.lowest_price_2_cents,
+  lowest_price_4_cents: z.lowest_price_4_cents,
+  total_tickets: z.total_tickets,
+  total_listings: z.total_listings,
+  available: z.available,
+  outlier_listings: z.outlier_listings,
+  rejected_listings: z.rejected_listings,
+});

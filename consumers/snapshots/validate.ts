@@ -1,19 +1,21 @@
-// Record-level contract checks: values no scraper could have produced make the whole record poison
-// (dead-letter topic). Listing-level faults (bad prices, bad quantities) are not poison: the metrics
-// reject and count those listings and keep the rest of the snapshot.
+// Record-level contract checks on the fields JavaScript reads (the header): values no scraper could
+// have produced make the whole record poison (dead-letter topic). Listing-level faults (bad prices,
+// bad quantities) are not poison: ClickHouse rejects and counts those listings and keeps the rest.
+// The number of listings is bounded by the record size (TWS_MAX_RECORD_BYTES), checked before this.
 import { PoisonRecordError } from '../../lib/errors.ts';
-import type { ListingSnapshot } from '../../lib/model.ts';
 import { checkTime } from '../../lib/records/plausible.ts';
+import type { SnapshotHeader } from './header.ts';
 
-const MAX_LISTINGS = 200_000;
+const MAX_ID_LENGTH = 512;
 
-export function validateSnapshot(s: ListingSnapshot, now = Date.now()): void {
+export function validateSnapshotHeader(h: Partial<SnapshotHeader>, now = Date.now()): void {
   const bad = (why: string) => new PoisonRecordError(`impossible snapshot: ${why}`, 'invalid');
-  if (!s.snapshot_id) throw bad('empty snapshot_id');
-  if (!s.event_id) throw bad('empty event_id');
-  checkTime('scraped_at', s.scraped_at, 'observed', now);
-  checkTime('event_starts_at', s.event_starts_at, 'planned', now);
-  let listings = 0;
-  for (const z of s.zones) for (const sec of z.sections) listings += sec.listings.length;
-  if (listings > MAX_LISTINGS) throw bad(`${listings} listings exceed ${MAX_LISTINGS}`);
+  for (const field of ['snapshot_id', 'event_id'] as const) {
+    const v = h[field];
+    if (typeof v !== 'string' || v === '') throw bad(`empty ${field}`);
+    if (v.length > MAX_ID_LENGTH) throw bad(`${field} longer than ${MAX_ID_LENGTH} characters`);
+  }
+  if (typeof h.scraped_at !== 'number') throw bad('no scraped_at');
+  checkTime('scraped_at', h.scraped_at, 'observed', now);
+  checkTime('event_starts_at', h.event_starts_at ?? null, 'planned', now);
 }

@@ -5,7 +5,7 @@
 // At the end every snapshot is in the tables exactly once and the rollups equal the recomputation.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
-import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../consumers/schema.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import { createKafka, ensureTopics, type Kafka } from '../../lib/kafka/client.ts';
 import { silentLogger } from '../../lib/logger.ts';
@@ -34,7 +34,7 @@ const sampler = new RssSampler();
 
 beforeAll(async () => {
   store = await createStore(env.config.clickhouse);
-  await migrate(store);
+  await ensureSchema(store);
   kafka = createKafka(env.config.kafka, silentLogger);
   await ensureTopics(kafka, env.config.kafka, ['snapshots', 'zoneMetrics', 'rollups', 'deadLetter']);
   producer = new AvroProducer(kafka, env.config, ['snapshots']);

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CatalogEventView } from '../../lib/catalog/catalog.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
-import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../consumers/schema.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import {
   createConsumer,
@@ -77,7 +77,7 @@ beforeAll(async () => {
     TWS_RATE_LIMIT_PER_MINUTE: '100000',
   });
   store = await createStore(env.config.clickhouse);
-  await migrate(store);
+  await ensureSchema(store);
   kafka = createKafka(env.config.kafka, silentLogger);
   await ensureTopics(kafka, env.config.kafka);
   producer = new AvroProducer(kafka, env.config, [

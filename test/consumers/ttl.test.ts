@@ -2,7 +2,7 @@
 // archive disk, queries still see them, raw listings expire, and retention follows configuration.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
-import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../consumers/schema.ts';
 import { applyRetention } from '../../lib/clickhouse/retention.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { testConfig } from '../helpers/env.ts';
@@ -41,7 +41,7 @@ const zoneRow = (t: number, lowest: number) => ({
 
 beforeAll(async () => {
   store = await createStore(config.clickhouse);
-  await migrate(store);
+  await ensureSchema(store);
 });
 afterAll(() => store.close());
 

@@ -3,7 +3,7 @@
 // TWS_EXPECT_SNAPSHOTS rows, then exits. The test SIGKILLs it at random points in between.
 import { writeFileSync } from 'node:fs';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
-import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../consumers/schema.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { silentLogger } from '../../lib/logger.ts';
@@ -12,7 +12,7 @@ import { startConsumers } from '../../consumers/service.ts';
 const config = loadConfig();
 const expect = Number(process.env.TWS_EXPECT_SNAPSHOTS);
 const store = await createStore(config.clickhouse);
-await migrate(store);
+await ensureSchema(store);
 const kafka = createKafka(config.kafka, silentLogger);
 const svc = await startConsumers({ config, store, kafka, log: silentLogger, only: 'metrics' });
 const timer = setInterval(async () => {

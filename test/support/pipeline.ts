@@ -1,6 +1,6 @@
 // Shared set-up for consumer tests: a migrated embedded store, topics, a snapshot producer.
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
-import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../consumers/schema.ts';
 import type { Config } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import { createKafka, ensureTopics } from '../../lib/kafka/client.ts';
@@ -9,7 +9,7 @@ import type { ListingSnapshot } from '../../lib/model.ts';
 
 export async function setUpPipeline(config: Config) {
   const store = await createStore(config.clickhouse);
-  await migrate(store);
+  await ensureSchema(store);
   const kafka = createKafka(config.kafka, silentLogger);
   await ensureTopics(kafka, config.kafka);
   const producer = new AvroProducer(kafka, config, ['snapshots', 'catalog', 'scrapeJobs', 'scrapeLogs']);

@@ -11,7 +11,7 @@
 // params } answers { type: 'query', data } (one at a time), { cmd: 'stop' } stops
 // the consumers as on SIGTERM, closes the store and exits 0.
 import { createStore, type Store } from '../../../lib/clickhouse/store.ts';
-import { migrate } from '../../../lib/clickhouse/migrate.ts';
+import { ensureSchema } from '../../../consumers/schema.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { createKafka } from '../../../lib/kafka/client.ts';
 import { createLogger, silentLogger } from '../../../lib/logger.ts';
@@ -49,7 +49,7 @@ const log = process.env.TWS_CHAOS_LOG
   : silentLogger;
 const remote = process.env.TWS_CHAOS_STORE === 'remote';
 const store: Store = remote ? new RemoteStore(config.clickhouse.database) : await createStore(config.clickhouse);
-if (!remote) await migrate(store);
+if (!remote) await ensureSchema(store);
 const only = (process.env.TWS_CHAOS_ONLY ?? 'metrics') as 'metrics' | 'ops' | 'all';
 const kafka = createKafka(config.kafka, log.child({ component: 'kafka' }));
 const svc = await startConsumers({ config, store, kafka, log, only: only === 'all' ? undefined : only });
