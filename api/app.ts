@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { logRoutes } from './routes/logs.ts';
 import { sqlRoutes } from './routes/sql.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { zoneRoutes } from './routes/zones.ts';
 import type { AppDeps, AppEnv, RouteDeps } from './types.ts';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1', jobRoutes(routeDeps));
   app.route('/v1', logRoutes(routeDeps));
   app.route('/v1', sqlRoutes(routeDeps));
+  app.route('/v1', alertRoutes(routeDeps));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -123,6 +125,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       { name: 'trends', description: 'Zone metrics and trends' },
       { name: 'operations', description: 'Scrape jobs, logs, health and metrics' },
       { name: 'analysts', description: 'Ad-hoc read-only SQL' },
+      { name: 'alerts', description: 'Price-alert rules, firings and deliveries' },
     ],
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'tws-analytics API' }));

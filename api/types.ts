@@ -1,6 +1,7 @@
 // The app's dependencies and the per-request variables that its middleware set.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AlertRules } from '../lib/alerts/rules.ts';
 import type { EventCatalog } from '../lib/catalog/catalog.ts';
 import type { Store } from '../lib/clickhouse/store.ts';
 import type { Config } from '../lib/config.ts';
@@ -23,6 +24,8 @@ export interface AppDeps {
   store: Store;
   config: ApiConfig;
   catalog: EventCatalog;
+  /** Writes of /v1/alerts (publish + upsert); absent where TWS_ALERT_SECRET_KEY is missing (503). */
+  alertRules?: AlertRules;
   /** Readiness of Kafka and the schema registry; /readyz skips the check when absent. */
   kafkaReady?: () => Promise<boolean>;
   /** Records behind the end of the topics; /metrics sets tws_consumer_lag_records from it. */

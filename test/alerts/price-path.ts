@@ -1,13 +1,14 @@
-// Simulated price paths for the alert tests: listings per scrape go through the metrics consumer's
-// own maths (computeSnapshotMetrics: outliers, the seller-split rule for N seats together), and come
-// out as the tws.metrics.zones.v1 records and section_snapshots rows that consumer would produce.
+// Simulated price paths for the alert tests, as the metrics consumer would publish them to
+// tws.metrics.zones.v1 and write to section_snapshots. The prices are worked out here from the
+// listings with the contract's rules (docs/metrics.md): the get-in price is the lowest all-in price
+// per ticket; N seats together come from one listing whose seller allows selling N (its splits, or
+// its quantity when it gives none). The real consumer's computation is tested in its own suites and
+// end to end in test/e2e/alerts-start.test.ts.
 import { randomUUID } from 'node:crypto';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
-import type { Listing, ListingSnapshot, ZoneMetricsRecord } from '../../lib/model.ts';
-import { computeSnapshotMetrics } from '../../consumers/metrics/compute.ts';
-import { TrailingMedians } from '../../consumers/metrics/outliers.ts';
+import type { ZoneMetricsRecord } from '../../lib/model.ts';
 
 export interface PathListing {
   section: string;
@@ -24,36 +25,23 @@ export interface Scrape {
   zones: Array<{ zone_id: string; zone: string; listings: PathListing[] }>;
 }
 
-const listing = (l: PathListing): Listing => ({
-  listing_id: l.id,
-  row: 'A',
-  quantity: l.quantity,
-  base_price_cents: Math.round(l.price * 0.8),
-  all_in_price_cents: l.price,
-  splits: l.splits,
-});
+const canSell = (l: PathListing, n: number): boolean =>
+  l.quantity >= n && (l.splits === null || l.splits.length === 0 ? true : l.splits.includes(n));
 
-export function snapshotOf(s: Scrape): ListingSnapshot {
+const lowest = (xs: number[]): number | null => (xs.length ? Math.min(...xs) : null);
+
+function metricsOf(listings: PathListing[]) {
+  const prices = listings.map((l) => l.price);
   return {
-    snapshot_id: randomUUID(),
-    job_id: 'job-alerts',
-    event_id: s.event_id,
-    source: 'simulated',
-    source_event_id: s.event_id,
-    scraped_at: s.at,
-    event_starts_at: null,
-    zones: s.zones.map((z) => {
-      const sections = [...new Set(z.listings.map((l) => l.section))];
-      return {
-        zone_id: z.zone_id,
-        name: z.zone,
-        sections: sections.map((name) => ({
-          name,
-          listings: z.listings.filter((l) => l.section === name).map(listing),
-        })),
-      };
-    }),
-    rejected: [],
+    lowest_price_cents: lowest(prices),
+    lowest_base_price_cents: lowest(listings.map((l) => Math.round(l.price * 0.8))),
+    average_price_cents: prices.length ? prices.reduce((a, b) => a + b, 0) / prices.length : null,
+    median_price_cents: lowest(prices),
+    highest_price_cents: prices.length ? Math.max(...prices) : null,
+    lowest_price_2_cents: lowest(listings.filter((l) => canSell(l, 2)).map((l) => 2 * l.price)),
+    lowest_price_4_cents: lowest(listings.filter((l) => canSell(l, 4)).map((l) => 4 * l.price)),
+    total_tickets: listings.reduce((n, l) => n + l.quantity, 0),
+    total_listings: listings.length,
   };
 }
 
@@ -62,47 +50,48 @@ export interface Computed {
   sectionRows: Record<string, unknown>[];
 }
 
-/** What the metrics consumer would publish and write for these scrapes (one medians state, in order). */
+/** The zone records and section rows of these scrapes. */
 export function compute(scrapes: Scrape[]): Computed {
-  const medians = new TrailingMedians();
   const out: Computed = { records: [], sectionRows: [] };
   for (const s of scrapes) {
-    const snap = snapshotOf(s);
-    const m = computeSnapshotMetrics(snap, { medians });
-    for (const z of m.zones) {
+    const snapshotId = randomUUID();
+    for (const z of s.zones) {
+      const sections = [...new Set(z.listings.map((l) => l.section))];
+      const m = metricsOf(z.listings);
       out.records.push({
-        event_id: snap.event_id,
-        snapshot_id: snap.snapshot_id,
-        scraped_at: snap.scraped_at,
+        event_id: s.event_id,
+        snapshot_id: snapshotId,
+        scraped_at: s.at,
         zone_id: z.zone_id,
         zone: z.zone,
-        sections: z.sections,
-        lowest_price_cents: z.lowest_price_cents,
-        lowest_base_price_cents: z.lowest_base_price_cents,
-        lowest_price_2_cents: z.lowest_price_2_cents,
-        lowest_price_4_cents: z.lowest_price_4_cents,
-        total_tickets: z.total_tickets,
-        total_listings: z.total_listings,
+        sections: sections.length,
         days_to_event: null,
-        average_price_cents: z.average_price_cents,
-        median_price_cents: z.median_price_cents,
-        highest_price_cents: z.highest_price_cents,
-        available: z.available,
-        outlier_listings: z.outlier_listings,
-        rejected_listings: z.rejected_listings,
+        ...m,
+        available: m.total_tickets > 0,
+        outlier_listings: 0,
+        rejected_listings: 0,
       });
-    }
-    for (const sec of m.sections) {
-      out.sectionRows.push({
-        event_id: snap.event_id,
-        scraped_at: chDateTime(snap.scraped_at),
-        snapshot_id: snap.snapshot_id,
-        job_id: snap.job_id,
-        days_to_event: null,
-        kafka_partition: 0,
-        kafka_offset: 0,
-        ...sec,
-      });
+      for (const section of sections) {
+        const sm = metricsOf(z.listings.filter((l) => l.section === section));
+        out.sectionRows.push({
+          event_id: s.event_id,
+          scraped_at: chDateTime(s.at),
+          snapshot_id: snapshotId,
+          job_id: 'job-alerts',
+          zone_id: z.zone_id,
+          zone: z.zone,
+          section,
+          days_to_event: null,
+          ...sm,
+          sum_price_cents: 0,
+          priced_listings: sm.total_listings,
+          available: sm.total_tickets > 0,
+          outlier_listings: 0,
+          rejected_listings: 0,
+          kafka_partition: 0,
+          kafka_offset: 0,
+        });
+      }
     }
   }
   return out;

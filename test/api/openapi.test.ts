@@ -202,9 +202,10 @@ describe('OpenAPI document', () => {
   });
 
   it('documents every operation that the cases below exercise, and they exercise every one', () => {
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
-      Object.keys(ops as object).map((m) => `${m} ${p}`),
-    );
+    // /v1/alerts has its own cases in alerts.openapi.test.ts.
+    const documented = Object.entries(doc.paths)
+      .filter(([p]) => !p.startsWith('/v1/alerts'))
+      .flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m} ${p}`));
     const exercised = new Set(cases.map(([t, m]) => `${m} ${t}`));
     expect(documented.sort()).toEqual([...exercised].sort());
   });
