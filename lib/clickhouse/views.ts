@@ -4,6 +4,7 @@
 // which swaps it atomically (a DROP + CREATE would let a concurrent insert pass with no view).
 // Checksums of what was applied live in `managed_views`.
 import { createHash } from 'node:crypto';
+import { ddlFor, ddlSettings } from './cluster.ts';
 import type { Store } from './store.ts';
 import { TABLES } from './tables.ts';
 
@@ -19,6 +20,11 @@ const checksumOf = (v: ManagedView) => createHash('sha256').update(`${v.to}\n${v
 export interface ViewsResult {
   created: string[];
   replaced: string[];
+}
+
+/** On a cluster, a view must exist on every replica (ON CLUSTER, lib/clickhouse/cluster.ts). */
+async function runDdl(store: Store, sql: string): Promise<void> {
+  for (const stmt of ddlFor(store, sql)) await store.command(stmt, undefined, ddlSettings(store));
 }
 
 export async function applyManagedViews(store: Store, views: readonly ManagedView[]): Promise<ViewsResult> {
@@ -41,10 +47,10 @@ export async function applyManagedViews(store: Store, views: readonly ManagedVie
   for (const v of views) {
     const sum = checksumOf(v);
     if (!existing.has(v.name)) {
-      await store.command(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${v.name} TO ${v.to} AS ${v.select}`);
+      await runDdl(store, `CREATE MATERIALIZED VIEW IF NOT EXISTS ${v.name} TO ${v.to} AS ${v.select}`);
       result.created.push(v.name);
     } else if (applied.get(v.name) !== sum) {
-      await store.command(`ALTER TABLE ${v.name} MODIFY QUERY ${v.select}`);
+      await runDdl(store, `ALTER TABLE ${v.name} MODIFY QUERY ${v.select}`);
       result.replaced.push(v.name);
     } else continue;
     await store.insert(TABLES.managedViews, [{ name: v.name, checksum: sum }]);
