@@ -20,6 +20,11 @@ export class OffsetLedger {
   ) {}
 
   async read(topic: string, partition: number): Promise<LedgerEntry | null> {
+    // On a cluster the last owner of this partition may have written through another replica:
+    // fetch every ledger part already announced in Keeper before reading, or a lagging replica
+    // would show an older range and the runner would re-form it under other tokens
+    // (docs/exactly-once.md#on-a-clickhouse-cluster). Consumers keep one replica for their life.
+    if (this.store.cluster) await this.store.command('SYSTEM SYNC REPLICA sink_offsets LIGHTWEIGHT');
     const rows = await this.store.ingestQuery<{
       first_offset: number | string;
       last_offset: number | string;
