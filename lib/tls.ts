@@ -53,8 +53,9 @@ export function tlsFailure(err: unknown): TlsFailure | undefined {
       /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|certificate required|bad certificate/i.test(`${code} ${message}`)
     )
       return 'client-certificate';
-    if (/WRONG_VERSION_NUMBER|wrong version number|packet length too long/i.test(`${code} ${message}`))
-      return 'not-tls';
+    // A plaintext server reads a ClientHello as garbage and hangs up, or answers in plaintext.
+    const notTls = /WRONG_VERSION_NUMBER|wrong version number|packet length too long|disconnected before secure TLS/i;
+    if (notTls.test(`${code} ${message}`)) return 'not-tls';
     e = e.cause as typeof e;
   }
   return undefined;

@@ -4,11 +4,13 @@
 // a git-ignored folder. Plain ESM JavaScript so that it runs before anything is compiled, and so that
 // vitest's global setup and the `tws stack` CLI can share it.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTlsMaterial, tlsFiles } from './tls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -33,13 +35,19 @@ export function stackSettings(env = process.env) {
       throw new StackError(`${name} must be a TCP port (1-65535), got "${raw}"`);
     return n;
   };
+  const optionalPort = (name) => (env[name] ? port(name, undefined) : undefined);
   const cacheDir = env.TWS_STACK_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tws-stack');
   const stateDir = resolve(env.TWS_STACK_DIR ?? join(repoRoot, '.tws', 'stack'));
+  const kafkaPort = port('TWS_KAFKA_PORT', 9092);
   return {
     cacheDir,
     stateDir,
-    kafkaPort: port('TWS_KAFKA_PORT', 9092),
-    controllerPort: port('TWS_KAFKA_CONTROLLER_PORT', 9093),
+    kafkaPort,
+    // Beside the broker's port by default, so that moving one moves both (as for the registry).
+    controllerPort: port('TWS_KAFKA_CONTROLLER_PORT', kafkaPort + 1),
+    // Optional secure listeners (unset: none): SASL_SSL (PLAIN and SCRAM) and SSL with client certificates.
+    saslSslPort: optionalPort('TWS_KAFKA_SASL_SSL_PORT'),
+    sslPort: optionalPort('TWS_KAFKA_SSL_PORT'),
     registryPort: port('TWS_REGISTRY_PORT', 8081),
     registryManagementPort: port('TWS_REGISTRY_MANAGEMENT_PORT', port('TWS_REGISTRY_PORT', 8081) + 1),
     kafkaHeap: env.TWS_KAFKA_HEAP ?? '512m',
@@ -258,23 +266,76 @@ async function stopProcess(s, name) {
   if (alive(pid)) signalGroup('SIGKILL');
   while (alive(pid)) await sleep(100);
   rmSync(pidFile(s, name), { force: true });
+  rmSync(join(s.stateDir, `${name}.port`), { force: true });
   return true;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Services
 
-function kafkaConfig(s) {
+/** The SCRAM and PLAIN user of the SASL_SSL listener; its password is made once per stack folder. */
+export const STACK_SASL_USER = 'tws';
+const saslPasswordFile = (s) => join(s.stateDir, 'kafka-sasl-password');
+const tlsDir = (s) => join(s.stateDir, 'tls');
+const secure = (s) => s.saslSslPort !== undefined || s.sslPort !== undefined;
+const describeSecure = (s) =>
+  [
+    s.saslSslPort !== undefined ? `SASL_SSL on ${s.saslSslPort} (TWS_KAFKA_SASL_SSL_PORT)` : '',
+    s.sslPort !== undefined ? `SSL with client certificates on ${s.sslPort} (TWS_KAFKA_SSL_PORT)` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+
+function saslPassword(s) {
+  if (!existsSync(saslPasswordFile(s))) {
+    mkdirSync(s.stateDir, { recursive: true });
+    writeFileSync(saslPasswordFile(s), randomBytes(12).toString('hex'), { mode: 0o600 });
+  }
+  return readFileSync(saslPasswordFile(s), 'utf8');
+}
+
+/** Listener settings of the optional SASL_SSL and SSL (client certificates required) listeners. */
+function secureListenerProps(s, java, log) {
+  if (!secure(s)) return { listeners: [], props: [] };
+  const tls = ensureTlsMaterial(tlsDir(s), { javaBin: java.bin, log });
+  const listeners = [
+    ...(s.saslSslPort !== undefined ? [`SASL_SSL://127.0.0.1:${s.saslSslPort}`] : []),
+    ...(s.sslPort !== undefined ? [`SSL://127.0.0.1:${s.sslPort}`] : []),
+  ];
+  const props = [
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${tls.serverKeystore}`,
+    `ssl.keystore.password=${tls.password}`,
+    `ssl.key.password=${tls.password}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${tls.caPem}`,
+    'listener.name.ssl.ssl.client.auth=required',
+  ];
+  if (s.saslSslPort !== undefined) {
+    // SCRAM users live in the cluster metadata (added after start-up); PLAIN's are listed here.
+    props.push(
+      'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${STACK_SASL_USER}="${saslPassword(s)}";`,
+      'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    );
+  }
+  return { listeners, props };
+}
+
+function kafkaConfig(s, java, log) {
   const data = join(s.stateDir, 'kafka-data');
+  const extra = secureListenerProps(s, java, log);
   const props = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${s.kafkaPort},CONTROLLER://127.0.0.1:${s.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${s.kafkaPort}`,
+    `listeners=${[`PLAINTEXT://127.0.0.1:${s.kafkaPort}`, `CONTROLLER://127.0.0.1:${s.controllerPort}`, ...extra.listeners].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${s.kafkaPort}`, ...extra.listeners].join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL',
+    ...extra.props,
     `log.dirs=${data}`,
     'num.partitions=3',
     'offsets.topic.replication.factor=1',
@@ -293,13 +354,19 @@ function kafkaConfig(s) {
 }
 
 async function kafkaHealthy(s) {
-  if (!(await portOpen(s.kafkaPort))) return false;
+  return brokerAnswers(s.kafkaPort);
+}
+
+/** Whether a broker on `port` answers cluster metadata, with the given ssl and sasl client options. */
+async function brokerAnswers(port, security = {}) {
+  if (!(await portOpen(port))) return false;
   const { Kafka, logLevel } = await import('kafkajs');
   const admin = new Kafka({
     clientId: 'tws-stack',
-    brokers: [`127.0.0.1:${s.kafkaPort}`],
+    brokers: [`127.0.0.1:${port}`],
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
+    ...security,
   }).admin();
   try {
     await admin.connect();
@@ -310,6 +377,53 @@ async function kafkaHealthy(s) {
   } finally {
     await admin.disconnect().catch(() => {});
   }
+}
+
+/** Whether each configured secure listener serves its clients: SCRAM over SASL_SSL, a client certificate over SSL. */
+async function secureListenersHealthy(s) {
+  const tls = tlsFiles(tlsDir(s));
+  if (!existsSync(tls.caPem)) return false;
+  const ca = [readFileSync(tls.caPem)];
+  if (s.saslSslPort !== undefined) {
+    const sasl = { mechanism: 'scram-sha-256', username: STACK_SASL_USER, password: saslPassword(s) };
+    if (!(await brokerAnswers(s.saslSslPort, { ssl: { ca }, sasl }))) return false;
+  }
+  if (s.sslPort !== undefined) {
+    const ssl = { ca, cert: readFileSync(tls.clientCertPem), key: readFileSync(tls.clientKeyPem) };
+    if (!(await brokerAnswers(s.sslPort, { ssl }))) return false;
+  }
+  return true;
+}
+
+const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'];
+/** Written once the SCRAM user is in the cluster's metadata (at format time, or added later). */
+const scramMarker = (s) => join(s.stateDir, 'kafka-scram-user');
+
+/** `kafka-storage format` arguments that create the SCRAM user with a new cluster. */
+function scramFormatArgs(s) {
+  if (s.saslSslPort === undefined) return [];
+  const pw = saslPassword(s);
+  return SCRAM_MECHANISMS.flatMap((m) => ['--add-scram', `${m}=[name=${STACK_SASL_USER},password=${pw}]`]);
+}
+
+/** A cluster formatted before SASL was asked for: add the SCRAM user through the plaintext listener. */
+function addScramUser(s, log) {
+  if (existsSync(scramMarker(s))) return;
+  const java = findJava(17);
+  const lib = ensureKafkaJars(s, log);
+  const password = saslPassword(s);
+  // One mechanism per call: the broker refuses two changes of one user in a request.
+  for (const mechanism of SCRAM_MECHANISMS) {
+    const r = spawnSync(
+      java.bin,
+      [`-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`, '-cp', `${lib}/*`, 'kafka.admin.ConfigCommand']
+        .concat(['--bootstrap-server', `127.0.0.1:${s.kafkaPort}`, '--alter', '--entity-type', 'users'])
+        .concat(['--entity-name', STACK_SASL_USER, '--add-config', `${mechanism}=[password=${password}]`]),
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new StackError('adding the SCRAM user to Kafka failed', `${r.stdout}\n${r.stderr}`);
+  }
+  writeFileSync(scramMarker(s), STACK_SASL_USER);
 }
 
 async function registryHealthy(s) {
@@ -327,20 +441,38 @@ const services = {
   kafka: {
     port: (s) => s.kafkaPort,
     healthy: kafkaHealthy,
+    /** After a start: the SCRAM user, then every secure listener must serve. */
+    async configure(s, pid, log) {
+      if (!secure(s)) return;
+      if (s.saslSslPort !== undefined) addScramUser(s, log);
+      await waitFor(s, 'kafka', pid, () => secureListenersHealthy(s));
+      log(`kafka: secure listeners ready (${describeSecure(s)})`);
+    },
+    /** A broker that runs already must serve the secure listeners asked for: it cannot gain them live. */
+    async check(s) {
+      if (secure(s) && !(await secureListenersHealthy(s)))
+        throw new StackError(
+          `kafka: the running broker does not serve ${describeSecure(s)}; stop it (npm run stack:down) and start it again with these settings`,
+        );
+    },
     async start(s, log) {
       const java = findJava(17);
       const lib = ensureKafkaJars(s, log);
-      const { file, data } = kafkaConfig(s);
+      const { file, data } = kafkaConfig(s, java, log);
       const cp = `${lib}/*`;
       if (!existsSync(join(data, 'meta.properties'))) {
         const id = spawnSync(java.bin, ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' })
           .stdout.trim()
           .split('\n')
           .pop();
-        const f = spawnSync(java.bin, ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', file], {
-          encoding: 'utf8',
-        });
+        const scram = scramFormatArgs(s);
+        const f = spawnSync(
+          java.bin,
+          ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', file, ...scram],
+          { encoding: 'utf8' },
+        );
         if (f.status !== 0) throw new StackError('formatting the Kafka storage failed', `${f.stdout}\n${f.stderr}`);
+        if (scram.length) writeFileSync(scramMarker(s), STACK_SASL_USER);
       }
       return startDetached(
         s,
@@ -393,13 +525,13 @@ const services = {
   },
 };
 
-/** Starts what is not running; returns the names it started. Idempotent. */
-export async function stackUp({ log = console.log, env = process.env } = {}) {
+/** Starts what is not running (of `only`, default both); returns the names it started. Idempotent. */
+export async function stackUp({ log = console.log, env = process.env, only } = {}) {
   const s = stackSettings(env);
   mkdirSync(s.stateDir, { recursive: true });
   const started = [];
   try {
-    await startServices(s, log, started);
+    await startServices(s, log, started, only);
   } catch (err) {
     // Leave nothing half-started behind: stop what this call started, then report.
     for (const name of [...started].reverse()) await stopProcess(s, name).catch(() => {});
@@ -408,10 +540,30 @@ export async function stackUp({ log = console.log, env = process.env } = {}) {
   return started;
 }
 
-async function startServices(s, log, started) {
+const portFile = (s, name) => join(s.stateDir, `${name}.port`);
+const PORT_SETTING = { kafka: 'TWS_KAFKA_PORT', registry: 'TWS_REGISTRY_PORT' };
+
+/** A service of this folder that runs on another port than asked: say so instead of waiting for it. */
+function checkRecordedPort(s, name, svc) {
+  let recorded;
+  try {
+    recorded = Number(readFileSync(portFile(s, name), 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (recorded !== svc.port(s))
+    throw new StackError(
+      `${name} of ${s.stateDir} runs on port ${recorded}, but ${PORT_SETTING[name]} asks for ${svc.port(s)}: stop it (tws stack down, with the settings it was started with) or set TWS_STACK_DIR to another folder`,
+    );
+}
+
+async function startServices(s, log, started, only) {
   for (const [name, svc] of Object.entries(services)) {
+    if (only && !only.includes(name)) continue;
     const pid = readPid(s, name);
+    if (pid !== undefined) checkRecordedPort(s, name, svc);
     if (pid !== undefined && (await svc.healthy(s))) {
+      await svc.check?.(s);
       log(`${name}: already running (pid ${pid}, port ${svc.port(s)})`);
       continue;
     }
@@ -419,22 +571,26 @@ async function startServices(s, log, started) {
       // Ours but unhealthy: wait for it rather than starting a second copy.
       log(`${name}: running (pid ${pid}), waiting until healthy…`);
       await waitFor(s, name, pid, () => svc.healthy(s));
+      await svc.check?.(s);
       continue;
     }
     if (await portOpen(svc.port(s))) {
       if (await svc.healthy(s)) {
+        await svc.check?.(s);
         log(`${name}: port ${svc.port(s)} already serves a healthy ${name} not started by this stack; using it`);
         continue;
       }
       throw new StackError(
-        `${name}: port ${svc.port(s)} is already in use by another process. Free it or set ${name === 'kafka' ? 'TWS_KAFKA_PORT' : 'TWS_REGISTRY_PORT'}.`,
+        `${name}: port ${svc.port(s)} is already in use by another process. Free it or set ${PORT_SETTING[name]}.`,
       );
     }
     const t0 = Date.now();
     log(`${name}: starting on 127.0.0.1:${svc.port(s)}…`);
     const newPid = await svc.start(s, log);
     started.push(name);
+    writeFileSync(portFile(s, name), String(svc.port(s)));
     await waitFor(s, name, newPid, () => svc.healthy(s));
+    await svc.configure?.(s, newPid, log);
     log(`${name}: healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${newPid})`);
   }
 }
@@ -465,10 +621,33 @@ export async function stackStatus({ env = process.env } = {}) {
   return out;
 }
 
-/** Connection settings that the rest of the project reads for this stack. */
+/**
+ * Connection settings that the rest of the project reads for this stack; with the secure listeners,
+ * also their addresses and the files a client needs (the CA, the SASL password, a client certificate).
+ */
 export function stackEndpoints(env = process.env) {
   const s = stackSettings(env);
-  return { brokers: `127.0.0.1:${s.kafkaPort}`, registryUrl: `http://127.0.0.1:${s.registryPort}/apis/ccompat/v7` };
+  const tls = tlsFiles(tlsDir(s));
+  return {
+    brokers: `127.0.0.1:${s.kafkaPort}`,
+    registryUrl: `http://127.0.0.1:${s.registryPort}/apis/ccompat/v7`,
+    ...(s.saslSslPort !== undefined && {
+      saslSsl: {
+        brokers: `127.0.0.1:${s.saslSslPort}`,
+        caFile: tls.caPem,
+        username: STACK_SASL_USER,
+        passwordFile: saslPasswordFile(s),
+      },
+    }),
+    ...(s.sslPort !== undefined && {
+      ssl: {
+        brokers: `127.0.0.1:${s.sslPort}`,
+        caFile: tls.caPem,
+        certFile: tls.clientCertPem,
+        keyFile: tls.clientKeyPem,
+      },
+    }),
+  };
 }
 
 async function main(argv) {

@@ -15,10 +15,11 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Config } from '../config.ts';
-import { BrokerUnavailableError } from '../errors.ts';
+import { BrokerUnavailableError, isRetriable } from '../errors.ts';
 import { retry } from '../retry.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_MAX_RECORD_BYTES } from './record-checks.ts';
+import { checkKafkaAccess, kafkaAccessError, kafkaSecurityOptions } from './security.ts';
 import { TOPICS, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
 
 export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer };
@@ -37,6 +38,7 @@ export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.cl
   return new Kafka({
     clientId,
     brokers: cfg.brokers,
+    ...kafkaSecurityOptions(cfg.security),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
@@ -85,12 +87,15 @@ export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<Con
 
 /** Creates the project's topics if missing, with explicit partitions, retention and compaction. */
 export async function ensureTopics(kafka: Kafka, cfg: Config['kafka'], only?: TopicKey[]): Promise<string[]> {
+  // The first contact of every role: a wrong credential or certificate fails here, at once.
+  await checkKafkaAccess(cfg);
   // Metadata settles a moment after a topic is created elsewhere: retry the transient answers.
   return retry(() => createMissingTopics(kafka, cfg, only), {
     attempts: 5,
     initialDelayMs: 300,
     maxDelayMs: 3_000,
     jitter: 0.5,
+    shouldRetry: isRetriable,
   });
 }
 
@@ -123,7 +128,10 @@ async function createMissingTopics(kafka: Kafka, cfg: Config['kafka'], only?: To
     if (topics.length > 0) await admin.createTopics({ topics, waitForLeaders: true });
     return topics.map((t) => t.topic);
   } catch (err) {
-    throw new BrokerUnavailableError(`could not create topics: ${(err as Error).message}`, err);
+    throw (
+      kafkaAccessError(err, cfg.security) ??
+      new BrokerUnavailableError(`could not create topics: ${(err as Error).message}`, err)
+    );
   } finally {
     await admin.disconnect().catch(() => {});
   }
