@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Listing, ListingSnapshot, SectionMetrics, Zone } from '../../lib/model.ts';
+import type { Listing, ListingSnapshot, SectionMetrics, Zone } from '../../../lib/model.ts';
 import { computeSnapshotMetrics } from './compute.ts';
 import { TrailingMedians } from './outliers.ts';
 

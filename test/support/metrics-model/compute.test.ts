@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Listing, ListingSnapshot, Zone } from '../../lib/model.ts';
+import type { Listing, ListingSnapshot, Zone } from '../../../lib/model.ts';
 import { computeSnapshotMetrics } from './compute.ts';
 import type { MetricsOptions } from './compute.ts';
 import { TrailingMedians, zoneKey } from './outliers.ts';

@@ -1,6 +1,6 @@
 // The per-scrape maths of the metrics consumer: one ListingSnapshot in, section rows, zone rows and
 // per-listing verdicts out. Pure apart from `medians`, the outlier state the caller owns.
-import type { Listing, ListingSnapshot, SectionMetrics, ZoneMetrics } from '../../lib/model.ts';
+import type { Listing, ListingSnapshot, SectionMetrics, ZoneMetrics } from '../../../lib/model.ts';
 import { checkListing } from './listing-checks.ts';
 import type { PriceBasis, RejectReason } from './listing-checks.ts';
 import { median, roundCents } from './median.ts';

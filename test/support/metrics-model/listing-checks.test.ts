@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Listing } from '../../lib/model.ts';
+import type { Listing } from '../../../lib/model.ts';
 import { canSellTogether, checkListing, priceOf } from './listing-checks.ts';
 
 const listing = (over: Partial<Listing> = {}): Listing => ({

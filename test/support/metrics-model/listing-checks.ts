@@ -1,10 +1,15 @@
+// The metric rules of docs/metrics.md in plain TypeScript: an independent model that tests compare
+// ClickHouse's ingest views (consumers/snapshots/views.ts) against. Production computes in SQL only.
 // Which listings count, at what price, and whether they can seat a group together.
-import type { Listing } from '../../lib/model.ts';
+import type { Listing } from '../../../lib/model.ts';
 
 /** Which per-ticket price the metrics use: all-in (with fees, the default) or base (before fees). */
 export type PriceBasis = 'all_in' | 'base';
 
-export type RejectReason = 'missing_price' | 'non_positive_price' | 'bad_quantity';
+export type RejectReason = 'missing_price' | 'non_positive_price' | 'price_out_of_range' | 'bad_quantity';
+
+/** $10,737,418.23 per ticket: four seats of it still fit a UInt32 of cents (docs/metrics.md). */
+export const MAX_PRICE_CENTS = 1_073_741_823;
 
 export type ListingCheck = { ok: true; priceCents: number } | { ok: false; reason: RejectReason };
 
@@ -17,7 +22,7 @@ export const priceOf = (listing: Listing, basis: PriceBasis = 'all_in'): number 
  * negatives, NaN, Infinity, fractions) is rejected and counted rather than averaged.
  */
 export const isValidCents = (cents: number | null | undefined): cents is number =>
-  typeof cents === 'number' && Number.isSafeInteger(cents) && cents > 0;
+  typeof cents === 'number' && Number.isSafeInteger(cents) && cents > 0 && cents <= MAX_PRICE_CENTS;
 
 /**
  * Validates one listing. The price is checked before the quantity, so a listing broken both ways
@@ -26,7 +31,8 @@ export const isValidCents = (cents: number | null | undefined): cents is number 
 export function checkListing(listing: Listing, basis: PriceBasis = 'all_in'): ListingCheck {
   const price = priceOf(listing, basis);
   if (price === null || price === undefined) return { ok: false, reason: 'missing_price' };
-  if (!isValidCents(price)) return { ok: false, reason: 'non_positive_price' };
+  if (!(Number.isSafeInteger(price) && price > 0)) return { ok: false, reason: 'non_positive_price' };
+  if (price > MAX_PRICE_CENTS) return { ok: false, reason: 'price_out_of_range' };
   if (!Number.isSafeInteger(listing.quantity) || listing.quantity < 1) return { ok: false, reason: 'bad_quantity' };
   return { ok: true, priceCents: price };
 }

@@ -1,6 +1,6 @@
 // The metrics of one group of listings (a section, or a whole zone). Zones are computed from their
 // listings directly, never from section results: an average of averages is not an average.
-import type { Listing, PriceMetrics } from '../../lib/model.ts';
+import type { Listing, PriceMetrics } from '../../../lib/model.ts';
 import { canSellTogether, isValidCents } from './listing-checks.ts';
 import { median, roundCents } from './median.ts';
 
