@@ -25,7 +25,7 @@ export class AvroProducer {
     private readonly uses: TopicKey[],
   ) {
     this.topics = topicNames(cfg.kafka.topicPrefix);
-    this.codec = new AvroCodec(cfg.registry.url);
+    this.codec = new AvroCodec(cfg.registry.url, cfg.registry);
     this.producer = createProducer(kafka);
   }
 

@@ -7,6 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { BrokerUnavailableError, PoisonRecordError, errorMessage } from '../errors.ts';
 import { valueSubject } from '../kafka/topics.ts';
+import {
+  registryAccessError,
+  registryClientArgs,
+  registryFetch,
+  type RegistryAccess,
+  type RegistryFetch,
+} from './access.ts';
 import type { HeaderDecoder } from './header-decoder.ts';
 
 /** An Avro record schema as the registry stores it. */
@@ -35,8 +42,25 @@ export class AvroCodec {
   private readonly subjectIds = new Map<string, Set<number>>();
   private readonly foreignIds = new Map<string, number>();
 
-  constructor(readonly url: string) {
-    this.registry = new SchemaRegistry({ host: url, retry: { retries: 3 } });
+  private readonly fetch: RegistryFetch;
+  private readonly access: RegistryAccess;
+
+  /** `access`: the registry's credentials and CA (config.registry), when it needs them. */
+  constructor(
+    readonly url: string,
+    access: Omit<RegistryAccess, 'url'> = {},
+  ) {
+    this.access = { url, auth: access.auth, caFile: access.caFile };
+    this.registry = new SchemaRegistry({ ...registryClientArgs(this.access), retry: { retries: 3 } });
+    this.fetch = registryFetch(this.access);
+  }
+
+  /** A refused credential or an untrusted certificate names its setting; otherwise the registry is unreachable. */
+  private unreachable(err: unknown): Error {
+    return (
+      registryAccessError(err, this.access) ??
+      new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err)
+    );
   }
 
   /** Registers `schema` under the topic's value subject (BACKWARD) and remembers its id. */
@@ -51,6 +75,8 @@ export class AvroCodec {
         this.acceptedIds(topic).add(id);
         return id;
       } catch (err) {
+        const denied = registryAccessError(err, this.access);
+        if (denied) throw denied;
         if (isUnavailable(err))
           throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
         // Two processes registering a new subject at once: the loser's compatibility rule "already
@@ -91,6 +117,8 @@ export class AvroCodec {
     try {
       return (await this.registry.decode(buf)) as T;
     } catch (err) {
+      const denied = registryAccessError(err, this.access);
+      if (denied) throw denied;
       const e = err as { status?: number };
       if (e?.status === 404 || /not found/i.test(errorMessage(err))) {
         throw new PoisonRecordError(`schema id ${buf.readInt32BE(1)} is unknown to the registry`, 'schema', err);
@@ -140,9 +168,9 @@ export class AvroCodec {
   private async fetchWriterSchema(id: number): Promise<WriterSchema> {
     let res: Response;
     try {
-      res = await fetch(`${this.url}/schemas/ids/${id}`, { signal: AbortSignal.timeout(10_000) });
+      res = await this.fetch(`${this.url}/schemas/ids/${id}`, { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
+      throw this.unreachable(err);
     }
     if (res.status === 404) throw new PoisonRecordError(`schema id ${id} is unknown to the registry`, 'schema');
     if (!res.ok) throw new BrokerUnavailableError(`schema registry answered HTTP ${res.status} for schema ${id}`);
@@ -166,9 +194,9 @@ export class AvroCodec {
     if (foreignUntil !== undefined && foreignUntil > Date.now()) throw foreign();
     let res: Response;
     try {
-      res = await fetch(`${this.url}/schemas/ids/${id}/versions`, { signal: AbortSignal.timeout(10_000) });
+      res = await this.fetch(`${this.url}/schemas/ids/${id}/versions`, { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new BrokerUnavailableError(`schema registry unreachable at ${this.url}: ${errorMessage(err)}`, err);
+      throw this.unreachable(err);
     }
     if (res.status === 404) throw new PoisonRecordError(`schema id ${id} is unknown to the registry`, 'schema');
     if (!res.ok)
@@ -182,7 +210,7 @@ export class AvroCodec {
 
   /** Asks the registry whether `schemaName` may replace the latest version under `topic` (BACKWARD). */
   async isCompatible(topic: string, schemaText: string): Promise<boolean> {
-    const res = await fetch(
+    const res = await this.fetch(
       `${this.url}/compatibility/subjects/${encodeURIComponent(valueSubject(topic))}/versions/latest`,
       {
         method: 'POST',
