@@ -9,6 +9,7 @@ import type { Config } from '../lib/config.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import { consumerLag, createKafka, ensureTopics, type Kafka } from '../lib/kafka/client.ts';
+import { clusterProbe } from '../lib/kafka/cluster-probe.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createApp } from '../api/app.ts';
 import { mountDashboard } from '../api/dashboard/index.ts';
@@ -51,12 +52,14 @@ export async function prepareTopics(ctx: Context): Promise<void> {
   if (created.length) ctx.log.info({ created }, 'topics created');
 }
 
+/** The catalog and its publisher; `lazy`: the publisher connects on the first write, not now. */
 export async function catalogWithPublisher(
   ctx: Context,
   store: Store,
+  publisher: { lazy?: boolean } = {},
 ): Promise<{ catalog: EventCatalog; producer: AvroProducer }> {
   const producer = new AvroProducer(ctx.kafka, ctx.config, ['catalog']);
-  await producer.start();
+  if (!publisher.lazy) await producer.start();
   const catalog = new EventCatalog({
     store,
     publish: (e) => producer.send('catalog', [{ key: e.event_id, value: e }]),
@@ -64,24 +67,21 @@ export async function catalogWithPublisher(
   return { catalog, producer };
 }
 
+/**
+ * Reads need only ClickHouse, so the API starts without waiting for Kafka: while Kafka is down it
+ * serves reads, answers writes with 503, and GET /readyz says it is read-only.
+ */
 export async function startApiRole(ctx: Context, store: Store): Promise<Handle & { port: number }> {
-  const { catalog, producer } = await catalogWithPublisher(ctx, store);
+  const { catalog, producer } = await catalogWithPublisher(ctx, store, { lazy: true });
   const topics = producer.topics;
-  const admin = ctx.kafka.admin();
-  await admin.connect().catch(() => {});
+  const kafka = clusterProbe(ctx.kafka);
   const app = createApp({
     store,
     config: ctx.config.api,
     catalog,
     logger: ctx.log.child({ component: 'api' }),
     consumerGroup: ctx.config.consumer.group,
-    kafkaReady: async () => {
-      try {
-        return (await admin.describeCluster()).brokers.length > 0;
-      } catch {
-        return false;
-      }
-    },
+    kafkaReady: kafka.ready,
     consumerLag: () => consumerLag(ctx.kafka, ctx.config.consumer.group, [topics.snapshots]),
     dashboard: mountDashboard,
   });
@@ -92,7 +92,7 @@ export async function startApiRole(ctx: Context, store: Store): Promise<Handle &
     async stop() {
       await server.close();
       await producer.stop();
-      await admin.disconnect().catch(() => {});
+      await kafka.close();
     },
   };
 }

@@ -191,7 +191,11 @@ program
 role('api', 'run the REST API and dashboard', async (config, log) => {
   const ctx = createContext(config, log);
   const store = await openStore(ctx);
-  await prepareTopics(ctx);
+  // Reads need only ClickHouse: a replica starts while Kafka is down and serves them (read-only, as
+  // GET /readyz says); the topics are checked meanwhile, for the catalog writes.
+  prepareTopics(ctx).catch((err: unknown) =>
+    log.warn({ err: errorMessage(err) }, 'Kafka topics not checked; writes answer 503 until Kafka answers'),
+  );
   const api = await startApiRole(ctx, store);
   print(`API listening on http://${config.api.host}:${api.port}`);
   return [{ name: 'store', stop: () => store.close() }, api];

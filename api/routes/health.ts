@@ -1,8 +1,10 @@
-// Probes and metrics: GET /healthz (liveness, no I/O), GET /readyz (ClickHouse and Kafka),
+// Probes and metrics: GET /healthz (liveness, no I/O), GET /readyz (reads and writes, separately),
 // GET /metrics (Prometheus text format). Not rate limited and never keyed.
+// Reads need only ClickHouse, writes need Kafka too: with Kafka down the API is ready, read-only, and
+// says so; a probe that needs writes asks /readyz?for=writes.
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { consumerLag, registry } from '../../lib/metrics.ts';
-import { HealthSchema, ReadySchema } from '../schemas/ops.ts';
+import { HealthSchema, ReadyQuery, ReadySchema } from '../schemas/ops.ts';
 import type { AppEnv, RouteDeps } from '../types.ts';
 
 /** A readiness check that throws or hangs counts as failed after this long. */
@@ -48,32 +50,48 @@ export function healthRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       method: 'get',
       path: '/readyz',
       tags: ['operations'],
-      summary: 'Readiness: ClickHouse answers a ping and Kafka is reachable',
+      summary: 'Readiness for reads (ClickHouse) and writes (ClickHouse and Kafka), reported separately',
+      request: { query: ReadyQuery },
       responses: {
-        200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },
+        200: {
+          description: 'Ready for what `for` asks (reads by default); `status` says whether writes are too',
+          content: { 'application/json': { schema: ReadySchema } },
+        },
         503: {
-          description: 'Not ready; `checks` says which failed',
+          description: 'Not ready for what `for` asks; `checks` says which failed',
           content: { 'application/json': { schema: ReadySchema } },
         },
       },
     }),
     async (c) => {
+      const need = c.req.valid('query').for;
       const kafkaReady = deps.kafkaReady;
       const [clickhouse, kafka] = await Promise.all([
         check(() => deps.store.ping()),
         kafkaReady ? check(kafkaReady) : Promise.resolve('skipped' as const),
       ]);
       c.header('Cache-Control', 'no-store');
+      const reads = clickhouse === 'ok' ? ('ready' as const) : ('unavailable' as const);
+      const writes = reads === 'ready' && kafka !== 'failed' ? ('ready' as const) : ('unavailable' as const);
+      const status = writes === 'ready' ? 'ready' : reads === 'ready' ? 'read_only' : 'unavailable';
+      const body = {
+        status,
+        reads,
+        writes,
+        checks: { clickhouse, kafka },
+        ...(status === 'read_only' && {
+          note: 'read-only: Kafka failed its check, so writes answer 503; reads are served from ClickHouse',
+        }),
+      } as const;
+      if ((need === 'writes' ? writes : reads) === 'ready') return c.json(body, 200);
       const failed = [clickhouse === 'failed' ? 'clickhouse' : null, kafka === 'failed' ? 'kafka' : null].filter(
         (x): x is string => x !== null,
       );
-      if (failed.length === 0) return c.json({ status: 'ready' as const, checks: { clickhouse, kafka } }, 200);
       c.header('Retry-After', '5');
       return c.json(
         {
-          status: 'unavailable' as const,
-          checks: { clickhouse, kafka },
-          error: { code: 'NOT_READY', message: `not ready: ${failed.join(' and ')} failed` },
+          ...body,
+          error: { code: 'NOT_READY', message: `not ready for ${need}: ${failed.join(' and ')} failed` },
         },
         503,
       );

@@ -70,13 +70,27 @@ export const SqlResultSchema = z
 export const HealthSchema = z.strictObject({ status: z.literal('ok') }).openapi('Health');
 
 const Check = z.enum(['ok', 'failed', 'skipped']);
+const Side = z.enum(['ready', 'unavailable']);
 export const ReadySchema = z
   .strictObject({
-    status: z.enum(['ready', 'unavailable']),
+    status: z.enum(['ready', 'read_only', 'unavailable']).openapi({
+      description:
+        'ready: reads and writes; read_only: reads only (ClickHouse answers, Kafka does not); unavailable: no reads',
+    }),
+    reads: Side.openapi({ description: 'Reads need ClickHouse' }),
+    writes: Side.openapi({ description: 'Writes (catalog changes) need ClickHouse and Kafka' }),
     checks: z.strictObject({ clickhouse: Check, kafka: Check }),
+    note: z.string().optional().openapi({ description: 'Why the API is read-only, when it is' }),
     error: z
       .strictObject({ code: z.string(), message: z.string() })
       .optional()
       .openapi({ description: 'Present with 503: which dependency failed' }),
   })
   .openapi('Readiness');
+
+export const ReadyQuery = z.object({
+  for: z.enum(['reads', 'writes']).default('reads').openapi({
+    description:
+      'What the caller needs: reads (default; 200 while ClickHouse answers) or writes (200 only when Kafka answers too)',
+  }),
+});

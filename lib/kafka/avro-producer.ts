@@ -18,6 +18,9 @@ export class AvroProducer {
   readonly codec: AvroCodec;
   private readonly producer: Producer;
   private connected = false;
+  private stopped = false;
+  /** The one start in flight or done: send() starts a producer nobody started (a lazy API). */
+  private starting?: Promise<void>;
 
   constructor(
     kafka: Kafka,
@@ -29,7 +32,19 @@ export class AvroProducer {
     this.producer = createProducer(kafka);
   }
 
-  async start(): Promise<void> {
+  /**
+   * Registers the schemas of the topics it uses and connects. Idempotent, and a failed start can be
+   * tried again; send() starts a producer that nobody started, so a role may also start it lazily.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.register().catch((err: unknown) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async register(): Promise<void> {
     for (const key of this.uses) {
       const schema = (TOPICS[key] as { schema?: string }).schema;
       if (schema) await this.codec.register(this.topics[key], schema);
@@ -40,11 +55,14 @@ export class AvroProducer {
       throw new BrokerUnavailableError(`Kafka producer could not connect: ${errorMessage(err)}`, err);
     }
     this.connected = true;
+    // Stopped while connecting: leave no connection behind.
+    if (this.stopped) await this.stop();
   }
 
   /** Records of the topic's own type (TopicRecords): a value of another topic's type does not compile. */
   async send<K extends AvroTopicKey>(topic: K, records: OutRecord<TopicRecords[K]>[]): Promise<void> {
     if (records.length === 0) return;
+    await this.start();
     const name = this.topics[topic];
     const messages = await Promise.all(
       records.map(async (r) => ({ key: r.key, value: await this.codec.encode(name, r.value), headers: r.headers })),
@@ -59,10 +77,12 @@ export class AvroProducer {
   /** Raw bytes, for the dead-letter topic: the original record is kept as it was. */
   async sendRaw(topic: TopicKey, records: { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[]) {
     if (records.length === 0) return;
+    await this.start();
     await this.producer.send({ topic: this.topics[topic], messages: records, acks: -1, compression: COMPRESSION });
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.connected) await this.producer.disconnect().catch(() => {});
     this.connected = false;
   }

@@ -773,12 +773,19 @@ describe('access and HTTP', () => {
     const ready = await createApp({ store, config: apiConfig(), catalog, kafkaReady: async () => true }).request(
       '/readyz',
     );
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { clickhouse: 'ok', kafka: 'ok' } });
-    const notReady = await call(
-      '/readyz',
-      {},
-      createApp({ store, config: apiConfig(), catalog, kafkaReady: async () => false }),
-    );
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      reads: 'ready',
+      writes: 'ready',
+      checks: { clickhouse: 'ok', kafka: 'ok' },
+    });
+    // Kafka down (issue 13): ready for reads, and says that it is read-only; not ready for writes.
+    const withoutKafka = createApp({ store, config: apiConfig(), catalog, kafkaReady: async () => false });
+    const readOnly = await call('/readyz', {}, withoutKafka);
+    expect(readOnly.status).toBe(200);
+    expect(readOnly.body).toMatchObject({ status: 'read_only', reads: 'ready', writes: 'unavailable' });
+    expect(readOnly.body.note).toMatch(/read-only/);
+    const notReady = await call('/readyz?for=writes', {}, withoutKafka);
     expect(notReady.status).toBe(503);
     expect(notReady.body).toMatchObject({
       checks: { clickhouse: 'ok', kafka: 'failed' },
