@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Config } from '../config.ts';
 import { StoreQueryError, StoreUnavailableError } from '../errors.ts';
+import { redactUrlsIn } from '../secrets.ts';
 import { classifyCode } from './error-codes.ts';
 import { ddlFor, ddlSettings } from './cluster.ts';
 import { inlineParams, sqlString } from './inline-params.ts';
 import { FaultSwitch } from './faults.ts';
+import { clickhouseAccessError, clickhouseTls } from './tls.ts';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -124,9 +126,13 @@ const toDriverSettings = (s: QuerySettings | undefined): ClickHouseSettings | un
 /** Turns driver errors into the project's typed errors, keeping ClickHouse's code and type. */
 export function translateError(err: unknown, what: string): Error {
   if (err instanceof StoreUnavailableError || err instanceof StoreQueryError) return err;
+  // A refused login or certificate names its setting (lib/clickhouse/tls.ts); no retry helps.
+  const denied = clickhouseAccessError(err);
+  if (denied) return denied;
   const e = err as { code?: string | number; type?: string; message?: string; cause?: { code?: string } };
   const code = e?.code === undefined ? undefined : String(e.code);
-  const msg = e?.message ?? String(err);
+  // A URL in ClickHouse's message may carry credentials (the registry's, for AvroConfluent).
+  const msg = redactUrlsIn(e?.message ?? String(err));
   // A ClickHouse error code decides first: its message may say "timeout" for other reasons.
   if (code !== undefined && /^\d+$/.test(code)) {
     if (classifyCode(code).retriable) return new StoreUnavailableError(`ClickHouse busy during ${what}: ${msg}`, err);
@@ -221,11 +227,13 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
   if (cfg.mode === 'embedded') {
     makeClient = await openEmbedded(cfg.path);
   } else {
+    const tls = clickhouseTls(cfg);
     makeClient = () =>
       createClient({
         url: cfg.url,
         username: cfg.user,
         password: cfg.password,
+        ...(tls && { tls }),
         database,
         request_timeout: 60_000,
         clickhouse_settings: { date_time_input_format: 'best_effort' },
@@ -234,7 +242,13 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
   const bootstrap =
     cfg.mode === 'embedded'
       ? makeClient()
-      : createClient({ url: cfg.url, username: cfg.user, password: cfg.password, request_timeout: 30_000 });
+      : createClient({
+          url: cfg.url,
+          username: cfg.user,
+          password: cfg.password,
+          ...(cfg.tls && { tls: clickhouseTls(cfg) }),
+          request_timeout: 30_000,
+        });
   const cluster = cfg.mode === 'server' ? cfg.cluster : undefined;
   try {
     for (const query of ddlFor({ cluster, database }, `CREATE DATABASE IF NOT EXISTS ${database}`))
