@@ -16,9 +16,11 @@ import { mountDashboard } from '../api/dashboard/index.ts';
 import { startApi } from '../api/server.ts';
 import { ensureSchema } from '../consumers/schema.ts';
 import { startConsumers } from '../consumers/service.ts';
+import { startAlerter } from '../consumers/alerts/service.ts';
 import { Alerter } from '../producers/alerts.ts';
 import { Scheduler } from '../producers/scheduler.ts';
 import { ScrapeWorker } from '../producers/worker.ts';
+import { alertRulesWithPublisher } from './alert-rules.ts';
 import { buildSources } from './sources.ts';
 
 export interface Context {
@@ -75,10 +77,12 @@ export async function startApiRole(ctx: Context, store: Store): Promise<Handle &
   const { catalog, producer } = await catalogWithPublisher(ctx, store, { lazy: true });
   const topics = producer.topics;
   const kafka = clusterProbe(ctx.kafka);
+  const alerts = alertRulesWithPublisher(ctx, store);
   const app = createApp({
     store,
     config: ctx.config.api,
     catalog,
+    ...(alerts ? { alertRules: alerts.rules } : {}),
     logger: ctx.log.child({ component: 'api' }),
     consumerGroup: ctx.config.consumer.group,
     kafkaReady: kafka.ready,
@@ -92,9 +96,21 @@ export async function startApiRole(ctx: Context, store: Store): Promise<Handle &
     async stop() {
       await server.close();
       await producer.stop();
+      await alerts?.producer.stop();
       await kafka.close();
     },
   };
+}
+
+/** The alerter (docs/alerts.md): price alerts and source-down notices, delivered to webhooks. */
+export async function startAlerterRole(ctx: Context, store: Store): Promise<Handle> {
+  const alerter = await startAlerter({
+    config: ctx.config,
+    store,
+    kafka: ctx.kafka,
+    log: ctx.log.child({ component: 'alerter' }),
+  });
+  return { name: 'alerter', stop: () => alerter.stop() };
 }
 
 export async function startConsumerRole(ctx: Context, store: Store, only?: 'metrics' | 'ops'): Promise<Handle> {

@@ -7,6 +7,7 @@ import { ConfigError, TwsError, errorMessage } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startSimulatedMarketplace } from '../producers/sources/simulated/server.ts';
 import { up } from './commands/up.ts';
+import { alertsCommand } from './commands/alerts.ts';
 import { eventsCommand } from './commands/events.ts';
 import { queryCommand } from './commands/query.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -18,6 +19,7 @@ import {
   openStore,
   prepareTopics,
   startApiRole,
+  startAlerterRole,
   startConsumerRole,
   startSchedulerRole,
   startWorkerRole,
@@ -188,6 +190,17 @@ program
     runUntilSignal(() => stopAll(handles, log), log);
   });
 
+role(
+  'alerter',
+  'run the alerter: price alerts and source-down notices to webhooks (scale out: a consumer group)',
+  async (config, log) => {
+    const ctx = createContext(config, log);
+    const store = await openStore(ctx);
+    await prepareTopics(ctx);
+    return [{ name: 'store', stop: () => store.close() }, await startAlerterRole(ctx, store)];
+  },
+);
+
 role('api', 'run the REST API and dashboard', async (config, log) => {
   const ctx = createContext(config, log);
   const store = await openStore(ctx);
@@ -213,6 +226,7 @@ role('sim', 'run the simulated marketplace (hermes API) on TWS_SIM_PORT', async 
 });
 
 program.addCommand(eventsCommand(setup, print));
+program.addCommand(alertsCommand(setup, print));
 program.addCommand(replayCommand(setup, print));
 program.addCommand(queryCommand(setup, print));
 

@@ -1,38 +1,30 @@
-// The compacted rules topic read as a table: a consumer with a group of its own (so every alerter,
-// and the CLI, sees every rule) reads from the beginning, keeps the latest version of each rule in
-// a RuleIndex, and says when it has caught up with the end the topic had when it started. It then
-// stays subscribed, so rules added later (API, CLI) take effect without a restart.
-import { randomBytes } from 'node:crypto';
+// The alerter's rules: the compacted rules topic read as a table (lib/kafka/compacted-view.ts) into
+// a RuleIndex, each new version upserted into `alert_rules` first. The view stays subscribed, so
+// rules added later (API, CLI) take effect without a restart.
 import type { AlertRuleRecord } from '../../lib/alerts/model.ts';
-import { startAvroConsumer, type AvroConsumerOptions, type RecordMeta } from '../../lib/kafka/avro-consumer.ts';
-import { deleteConsumerGroup, topicEndOffsets } from '../../lib/kafka/topic-offsets.ts';
-import type { Logger } from '../../lib/logger.ts';
-import { checkTime } from '../../lib/records/plausible.ts';
 import { PoisonRecordError } from '../../lib/errors.ts';
+import { startCompactedView, type CompactedView, type CompactedViewOptions } from '../../lib/kafka/compacted-view.ts';
+import { checkTime } from '../../lib/records/plausible.ts';
 import type { RuleIndex } from './rule-index.ts';
 
-type Opts = AvroConsumerOptions<AlertRuleRecord>;
+type Opts = CompactedViewOptions<AlertRuleRecord>;
 
 export interface RulesFeedOptions {
   kafka: Opts['kafka'];
   codec: Opts['codec'];
   topic: string;
-  /** The feed's group is `<groupPrefix>-rules-<random>`, deleted again on stop. */
   groupPrefix: string;
   index: RuleIndex;
-  log: Logger;
+  log: Opts['log'];
   /** Called for every new version, in order (the alerter upserts `alert_rules`). */
   onRule?: (r: AlertRuleRecord) => Promise<void>;
   onPoison: Opts['onPoison'];
   maxRecordBytes?: number;
 }
 
-export interface RulesFeed {
-  /** Resolves once every rule published before start() is in the index. */
-  ready: Promise<void>;
-  stop(): Promise<void>;
-}
+export type RulesFeed = CompactedView;
 
+/** A rule no writer of ours could have published is poison. */
 export function checkRule(r: AlertRuleRecord, now = Date.now()): void {
   if (!r.rule_id) throw new PoisonRecordError('empty rule_id', 'invalid');
   if (!r.event_id) throw new PoisonRecordError('empty event_id', 'invalid');
@@ -40,47 +32,22 @@ export function checkRule(r: AlertRuleRecord, now = Date.now()): void {
   checkTime('updated_at', r.updated_at, 'observed', now);
 }
 
-export async function startRulesFeed(opts: RulesFeedOptions): Promise<RulesFeed> {
-  const ends = await topicEndOffsets(opts.kafka, opts.topic);
-  const done = new Map<number, bigint>();
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const caughtUp = () => [...ends].every(([p, { low, high }]) => high <= low || (done.get(p) ?? -1n) >= high - 1n);
-  const mark = (meta: RecordMeta) => {
-    const o = BigInt(meta.offset);
-    if (o > (done.get(meta.partition) ?? -1n)) done.set(meta.partition, o);
-    if (caughtUp()) markReady();
-  };
-  if (caughtUp()) markReady();
-  const groupId = `${opts.groupPrefix}-rules-${randomBytes(6).toString('hex')}`;
-  const running = await startAvroConsumer<AlertRuleRecord>({
+export function startRulesFeed(opts: RulesFeedOptions): Promise<RulesFeed> {
+  return startCompactedView<AlertRuleRecord>({
     kafka: opts.kafka,
-    groupId,
-    topic: opts.topic,
     codec: opts.codec,
+    topic: opts.topic,
+    groupPrefix: `${opts.groupPrefix}-rules`,
     log: opts.log,
-    fromBeginning: true,
     ...(opts.maxRecordBytes ? { maxRecordBytes: opts.maxRecordBytes } : {}),
     validate: (r) => checkRule(r),
-    onRecord: async (r, meta) => {
+    onRecord: async (r) => {
       const known = opts.index.get(r.rule_id);
-      if (!known || known.version < r.version) {
-        // The table first: if it fails, the batch comes again and finds the rule still new.
-        await opts.onRule?.(r);
-        opts.index.put(r);
-      }
-      mark(meta);
+      if (known && known.version >= r.version) return;
+      // The table first: if it fails, the batch comes again and finds the rule still new.
+      await opts.onRule?.(r);
+      opts.index.put(r);
     },
-    onPoison: async (err, message, meta) => {
-      await opts.onPoison(err, message, meta);
-      mark(meta);
-    },
+    onPoison: opts.onPoison,
   });
-  return {
-    ready,
-    async stop() {
-      await running.stop();
-      await deleteConsumerGroup(opts.kafka, groupId);
-    },
-  };
 }
