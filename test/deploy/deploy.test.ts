@@ -5,97 +5,31 @@
 // `kubectl kustomize` must build the manifests.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { embeddedStorageConfig } from '../../lib/clickhouse/store.ts';
 import { MIGRATIONS_DIR } from '../../lib/clickhouse/migrate.ts';
 import { envSchema } from '../../lib/config.ts';
+import {
+  COMPOSE_DIR,
+  DEPLOY,
+  ROOT,
+  child,
+  loadYaml,
+  parseXml,
+  storagePolicies,
+  walk,
+  xmlPath as path,
+  type Doc,
+} from './files.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEPLOY = join(ROOT, 'deploy');
-const COMPOSE_FILE = join(DEPLOY, 'compose', 'docker-compose.yml');
+const COMPOSE_FILE = join(COMPOSE_DIR, 'docker-compose.yml');
 const K8S = join(DEPLOY, 'k8s');
 const SETTINGS = new Set(Object.keys(envSchema.shape));
 
 /** Settings that hold secrets: never given a value in a committed file. */
 const SECRET_SETTINGS = ['TWS_API_KEYS', 'CLICKHOUSE_PASSWORD', 'TWS_ALERT_WEBHOOK_URL'];
-
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function walk(dir: string, keep: (file: string) => boolean): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return walk(path, keep);
-    return keep(path) ? [path] : [];
-  });
-}
-
-/** Every document of a YAML file, with merge keys (`<<: *anchor`) resolved as compose does. */
-function loadYaml(file: string): Doc[] {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'), { merge: true });
-  return docs.map((d) => {
-    if (d.errors.length > 0) throw new Error(`${relative(ROOT, file)}: ${d.errors.map((e) => e.message).join('; ')}`);
-    return d.toJS({ maxAliasCount: 1000 }) as Doc;
-  });
-}
-
-// ---- a minimal XML reader for the ClickHouse config files (elements, attributes, text) ----------
-
-interface XmlNode {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlNode[];
-  text: string;
-}
-
-function parseXml(xml: string): XmlNode {
-  const src = xml.replace(/<!--[\s\S]*?-->/g, '').replace(/<\?[\s\S]*?\?>/g, '');
-  const root: XmlNode = { name: '#document', attrs: {}, children: [], text: '' };
-  const stack = [root];
-  const tag = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[\w:-]+\s*=\s*"[^"]*")*)\s*(\/?)>|([^<]+)/g;
-  for (const m of src.matchAll(tag)) {
-    const [, closing, name, attrText, selfClosing, text] = m;
-    const top = stack.at(-1)!;
-    if (text !== undefined) {
-      top.text += text.trim();
-      continue;
-    }
-    if (closing) {
-      if (top.name !== name) throw new Error(`XML: </${name}> closes <${top.name}>`);
-      stack.pop();
-      continue;
-    }
-    const attrs: Record<string, string> = {};
-    for (const a of (attrText ?? '').matchAll(/([\w:-]+)\s*=\s*"([^"]*)"/g)) attrs[a[1]!] = a[2]!;
-    const node: XmlNode = { name: name!, attrs, children: [], text: '' };
-    top.children.push(node);
-    if (!selfClosing) stack.push(node);
-  }
-  if (stack.length !== 1) throw new Error(`XML: <${stack.at(-1)!.name}> is not closed`);
-  return root;
-}
-
-const child = (n: XmlNode | undefined, name: string): XmlNode | undefined => n?.children.find((c) => c.name === name);
-const path = (n: XmlNode | undefined, ...names: string[]): XmlNode | undefined =>
-  names.reduce<XmlNode | undefined>((at, name) => child(at, name), n);
-
-/** Policy name -> its volume names -> their disk names, from a <clickhouse> config. */
-function storagePolicies(xml: string): Map<string, Map<string, string[]>> {
-  const policies = path(parseXml(xml), 'clickhouse', 'storage_configuration', 'policies');
-  const out = new Map<string, Map<string, string[]>>();
-  for (const p of policies?.children ?? []) {
-    const volumes = new Map<string, string[]>();
-    for (const v of child(p, 'volumes')?.children ?? [])
-      volumes.set(
-        v.name,
-        v.children.filter((c) => c.name === 'disk').map((c) => c.text),
-      );
-    out.set(p.name, volumes);
-  }
-  return out;
-}
 
 // ---- YAML files -----------------------------------------------------------------------------------
 
