@@ -156,7 +156,7 @@ describe('source outage', () => {
       const phase: Phase = { name, start: Date.now(), end: 0, expect: expectStatus };
       await begin();
       phase.start = Date.now();
-      await sleep(P.phaseMs);
+      await sleep(P.phaseMs); // pacing: how long the outage lasts, not a wait for work
       await end();
       phase.end = Date.now();
       phase.recoveredAt = await succeededAfter(phase.end);
@@ -191,16 +191,29 @@ describe('source outage', () => {
     await scheduler.stop();
     clearInterval(collector);
     collect();
-    await sleep(2_000); // the worker's last outcomes
 
     // What went through Kafka: requests, outcomes, logs and snapshots, read back in full.
     const topics = producers[0]!.topics;
     const codec = producers[0]!.codec;
-    const requests = (await readTopic<ScrapeRequest>(kafka, topics.scrapeRequests, codec)).map((r) => r.value!);
-    const outcomes = (await readTopic<ScrapeOutcome>(kafka, topics.scrapeOutcomes, codec)).map((r) => r.value!);
+    const pair = (x: { job_id: string; event_id: string }) => `${x.job_id}|${x.event_id}`;
+    // The worker answers the requests in hand after the scheduler stops: read the requests and the
+    // outcomes until every request has its outcome. That is the "nothing lost" check: past the
+    // deadline it fails, naming how many requests were still without one.
+    const { requests, outcomes } = await until(
+      'an outcome on the topic for every scrape request',
+      async () => {
+        const requests = (await readTopic<ScrapeRequest>(kafka, topics.scrapeRequests, codec)).map((r) => r.value!);
+        const outcomes = (await readTopic<ScrapeOutcome>(kafka, topics.scrapeOutcomes, codec)).map((r) => r.value!);
+        const answered = new Set(outcomes.map(pair));
+        const lost = requests.filter((r) => !answered.has(pair(r))).length;
+        if (lost > 0) throw new Error(`${lost} of ${requests.length} requests without an outcome`);
+        return { requests, outcomes };
+      },
+      60_000,
+      500,
+    );
     const logs = (await readTopic<ScrapeLog>(kafka, topics.scrapeLogs, codec)).map((r) => r.value!);
     const snapshots = (await readTopic<ListingSnapshot>(kafka, topics.snapshots, codec)).map((r) => r.value!);
-    const pair = (x: { job_id: string; event_id: string }) => `${x.job_id}|${x.event_id}`;
     const requested = new Set(requests.map(pair));
     const answered = new Map<string, number>();
     for (const o of outcomes) answered.set(pair(o), (answered.get(pair(o)) ?? 0) + 1);
@@ -239,7 +252,7 @@ describe('source outage', () => {
       expect(s.jobs.length, `${s.phase}: jobs inside the outage`).toBeGreaterThan(0);
       expect(new Set(s.jobs), s.phase).toEqual(new Set([phases.find((p) => p.name === s.phase)!.expect]));
     }
-    expect(lost, 'requests without an outcome').toBe(0);
+    expect(requested.size, 'scrape requests on the topic').toBeGreaterThan(0);
     expect(duplicated, 'requests with two outcomes').toBe(0);
     // Every successful scrape published its snapshot exactly once, and nothing else was published.
     for (const o of okOutcomes) expect(snapshotCount.get(o.snapshot_id!), o.snapshot_id!).toBe(1);
