@@ -19,7 +19,8 @@ export interface RssSample {
 
 /** Samples named processes; a name may point at a new pid over time (a restarted child). */
 export class RssSampler {
-  private readonly t0 = Date.now();
+  /** The sampler's clock starts here (epoch ms): sample times and mean() windows are ms since t0. */
+  readonly t0 = Date.now();
   private readonly pids = new Map<string, () => number | undefined>();
   readonly samples = new Map<string, RssSample[]>();
   private timer?: NodeJS.Timeout;
