@@ -201,17 +201,19 @@ describe('API keys', () => {
 
 describe('the full pipeline', () => {
   it('scrapes, alerts through the webhook, and serves the API with keys', async () => {
-    const jobs = await until(
+    type Job = { status: string; events_planned: number; events_succeeded: number; events_failed: number };
+    const job = await until(
       'a successful scrape job',
       async () => {
         const r = await call('GET', '/v1/jobs?limit=20', { key: KEY_A });
-        const list = (r.json().jobs ?? []) as Array<{ status: string }>;
-        return list.some((j) => j.status === 'success') ? list : undefined;
+        return ((r.json().jobs ?? []) as Job[]).find((j) => j.status === 'success');
       },
       90_000,
       1_000,
     );
-    expect(jobs.length).toBeGreaterThan(0);
+    // What the API reports of it holds together: a success scraped every event it planned.
+    expect(job.events_planned, 'events planned by the successful job').toBeGreaterThan(0);
+    expect(job).toMatchObject({ events_succeeded: job.events_planned, events_failed: 0 });
     // A failing phase: the marketplace refuses every request, jobs fail, alerts fire.
     await fetch(`${running!.simUrl}/__sim/faults`, { method: 'POST', body: JSON.stringify([{ kind: 'forbidden' }]) });
     await until('an alert delivered to the webhook', () => hookCalls.length > 0 || undefined, 60_000, 500);
