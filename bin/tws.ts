@@ -7,6 +7,7 @@ import { ConfigError, TwsError, errorMessage } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startSimulatedMarketplace } from '../producers/sources/simulated/server.ts';
 import { up } from './commands/up.ts';
+import { configCommand } from './commands/config.ts';
 import { alertsCommand } from './commands/alerts.ts';
 import { eventsCommand } from './commands/events.ts';
 import { queryCommand } from './commands/query.ts';
@@ -50,13 +51,16 @@ const program = new Command('tws')
   )
   .showHelpAfterError();
 
-function setup(cmd: Command): { config: Config; log: ReturnType<typeof createLogger> } {
+function setup(cmd: Command): { config: Config; log: ReturnType<typeof createLogger>; env: NodeJS.ProcessEnv } {
   const opts = cmd.optsWithGlobals<{ config?: string; set?: string[]; logLevel?: string }>();
   const env = mergedEnv(opts);
   if (opts.logLevel) env.TWS_LOG_LEVEL = opts.logLevel;
   const config = loadConfig(env);
-  return { config, log: createLogger({ level: config.logLevel }) };
+  return { config, log: createLogger({ level: config.logLevel }), env };
 }
+
+/** The local stack's settings from the same flags, environment and config file as the roles'. */
+const stackEnv = (cmd: Command) => mergedEnv(cmd.optsWithGlobals<{ config?: string; set?: string[] }>());
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -113,9 +117,14 @@ program
   .option('--backfill-hours <n>', 'simulated history to load on the first start', (v) => Number(v), 48)
   .option('--exit-after <seconds>', 'stop by itself after this long (for tests and demos)', (v) => Number(v))
   .action(async (opts: { stack: boolean; backfillHours: number; exitAfter?: number }, cmd: Command) => {
-    const { config, log } = setup(cmd);
+    const { config, log, env } = setup(cmd);
     print('tws-analytics: starting the pipeline on embedded defaults');
-    const running = await up(config, log, { stack: opts.stack, backfillHours: opts.backfillHours, print });
+    const running = await up(config, log, {
+      stack: opts.stack,
+      stackEnv: env,
+      backfillHours: opts.backfillHours,
+      print,
+    });
     print('');
     print(`  API        ${running.apiUrl}/v1/events`);
     print(`  Dashboard  ${running.apiUrl}/`);
@@ -226,6 +235,7 @@ role('sim', 'run the simulated marketplace (hermes API) on TWS_SIM_PORT', async 
 });
 
 program.addCommand(eventsCommand(setup, print));
+program.addCommand(configCommand(setup, print));
 program.addCommand(alertsCommand(setup, print));
 program.addCommand(replayCommand(setup, print));
 program.addCommand(queryCommand(setup, print));
@@ -247,20 +257,20 @@ const stack = program.command('stack').description('the local Kafka + schema reg
 stack
   .command('up')
   .description('start Kafka (KRaft) and Apicurio Registry; idempotent')
-  .action(async () => {
-    await stackUp({ log: print });
+  .action(async (_opts, cmd: Command) => {
+    await stackUp({ log: print, env: stackEnv(cmd) });
   });
 stack
   .command('down')
   .description('stop them; idempotent')
-  .action(async () => {
-    await stackDown({ log: print });
+  .action(async (_opts, cmd: Command) => {
+    await stackDown({ log: print, env: stackEnv(cmd) });
   });
 stack
   .command('status')
   .description('show whether they run, their ports and memory')
-  .action(async () => {
-    for (const [name, s] of Object.entries(await stackStatus())) {
+  .action(async (_opts, cmd: Command) => {
+    for (const [name, s] of Object.entries(await stackStatus({ env: stackEnv(cmd) }))) {
       print(
         `${name.padEnd(9)} ${s.running ? 'running' : 'stopped'}${s.healthy ? ' healthy' : ''}  port=${s.port}${s.pid ? `  pid=${s.pid}  rss=${s.rssMiB} MiB` : ''}`,
       );

@@ -31,6 +31,8 @@ const upper = <T extends z.ZodType<string, string>>(choices: T) => z.string().to
 const envShape = z.object({
   TWS_DATA_DIR: z.string().default('.tws'),
   TWS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines in a terminal, JSON lines otherwise. */
+  TWS_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
   /** Where the local stack (deploy/stack) listens; unset KAFKA_BROKERS and SCHEMA_REGISTRY_URL follow them. */
   TWS_KAFKA_PORT: int(1, 65535).optional(),
@@ -153,6 +155,7 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   dataDir: string;
   logLevel: Env['TWS_LOG_LEVEL'];
+  logFormat: Env['TWS_LOG_FORMAT'];
   kafka: {
     brokers: string[];
     clientId: string;
@@ -273,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir,
     logLevel: e.TWS_LOG_LEVEL,
+    logFormat: e.TWS_LOG_FORMAT,
     kafka: {
       brokers,
       clientId: e.KAFKA_CLIENT_ID,

@@ -1,5 +1,9 @@
 // Structured logs (pino). Secrets are redacted by path, and API keys never reach a log call.
+// People get one readable line per entry in a terminal (pino-pretty, in-process and synchronous,
+// so log lines and the CLI's progress lines come out whole and in order); machines get JSON lines
+// when stdout is not a terminal, or always with TWS_LOG_FORMAT=json.
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -16,9 +20,35 @@ export const REDACT_PATHS = [
   '*.webhookUrl',
 ];
 
+export type LogFormat = 'json' | 'pretty';
+
+/** `json` or `pretty` as asked (TWS_LOG_FORMAT); otherwise pretty in a terminal and JSON elsewhere. */
+export function logFormat(
+  asked: string | undefined = process.env.TWS_LOG_FORMAT,
+  tty = process.stdout.isTTY,
+): LogFormat {
+  if (asked === 'json' || asked === 'pretty') return asked;
+  return tty ? 'pretty' : 'json';
+}
+
+/** One line per entry: time, level, `component:` and message, then the other fields as compact JSON. */
+function prettyStream(): NodeJS.WritableStream {
+  return pretty({
+    destination: 1,
+    sync: true,
+    colorize: Boolean(process.stdout.isTTY),
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name,component',
+    messageFormat: '{if component}{component}: {end}{msg}',
+    singleLine: true,
+  });
+}
+
+/** A logger to stdout in the format logFormat() picks, or JSON lines to `destination`. */
 export function createLogger(
-  opts: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {},
+  opts: { level?: string; name?: string; destination?: NodeJS.WritableStream; format?: LogFormat } = {},
 ): Logger {
+  const format = opts.destination ? 'json' : (opts.format ?? logFormat());
   return pino(
     {
       name: opts.name ?? 'tws',
@@ -26,7 +56,7 @@ export function createLogger(
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
     },
-    opts.destination ?? pino.destination({ fd: 1, sync: false }),
+    opts.destination ?? (format === 'pretty' ? prettyStream() : pino.destination({ fd: 1, sync: false })),
   );
 }
 

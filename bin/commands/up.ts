@@ -25,9 +25,13 @@ import {
   type Handle,
   type StopReport,
 } from '../roles.ts';
+import { checkUpPorts, localStackPlan } from '../local-stack.ts';
 
 export interface UpOptions {
+  /** Start the local stack's services that the clients point at (config.localStack). */
   stack: boolean;
+  /** What the stack script reads (TWS_KAFKA_PORT, TWS_STACK_DIR, …): the CLI's merged settings. */
+  stackEnv?: NodeJS.ProcessEnv;
   backfillHours: number;
   print: (line: string) => void;
 }
@@ -51,11 +55,18 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
   const { print } = opts;
   const handles: Handle[] = [];
   let startedStack: string[] = [];
+  const plan = localStackPlan(config);
+  checkUpPorts(config, opts.stack ? plan.start : []);
   try {
     if (opts.stack) {
-      startedStack = await step(print, 'local Kafka + schema registry', () => stackUp({ log: (l) => print(`  ${l}`) }));
+      for (const note of plan.notes) print(note);
+      const env = opts.stackEnv ?? process.env;
+      if (plan.start.length)
+        startedStack = await step(print, plan.label, () =>
+          stackUp({ log: (l) => print(`  ${l}`), env, only: plan.start }),
+        );
       if (startedStack.length)
-        handles.push({ name: 'stack', stop: () => stackDown({ log: () => {}, only: startedStack }) });
+        handles.push({ name: 'stack', stop: () => stackDown({ log: () => {}, env, only: startedStack }) });
     }
     const ctx = createContext(config, log);
     const store = await step(

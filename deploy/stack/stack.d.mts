@@ -1,5 +1,7 @@
 export declare const KAFKA_VERSION: string;
 export declare const APICURIO_VERSION: string;
+/** The environment variables the stack reads. */
+export declare const STACK_SETTINGS: readonly string[];
 export declare class StackError extends Error {}
 export interface StackOptions {
   log?: (line: string) => void;

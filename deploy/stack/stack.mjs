@@ -25,6 +25,22 @@ export class StackError extends Error {
   }
 }
 
+/** The environment variables the stack reads (the CLI accepts them in --set and config files too). */
+export const STACK_SETTINGS = [
+  'TWS_STACK_DIR',
+  'TWS_STACK_CACHE',
+  'TWS_JAVA',
+  'TWS_KAFKA_PORT',
+  'TWS_KAFKA_CONTROLLER_PORT',
+  'TWS_KAFKA_SASL_SSL_PORT',
+  'TWS_KAFKA_SSL_PORT',
+  'TWS_REGISTRY_PORT',
+  'TWS_REGISTRY_MANAGEMENT_PORT',
+  'TWS_KAFKA_HEAP',
+  'TWS_REGISTRY_HEAP',
+  'TWS_STACK_TIMEOUT_MS',
+];
+
 /** Resolves the stack's settings from the environment; every value can be overridden. */
 export function stackSettings(env = process.env) {
   const port = (name, fallback) => {

@@ -21,6 +21,7 @@ import type { Logger } from '../logger.ts';
 import { DEFAULT_MAX_RECORD_BYTES } from './record-checks.ts';
 import { checkKafkaAccess, kafkaAccessError, kafkaSecurityOptions } from './security.ts';
 import { TOPICS, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
+import { TransientStates } from './transient-states.ts';
 
 export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer };
 
@@ -43,13 +44,17 @@ export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.cl
     requestTimeout: 30_000,
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
+    logCreator: () => {
+      // Start-up and rebalance states log at debug unless they outlast a bound (transient-states.ts).
+      const transient = new TransientStates();
+      return ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
         if (QUIET.some((q) => message.includes(q))) return;
-        log[levelName[level] ?? 'info']({ kafka: rest }, `kafkajs: ${message}`);
-      },
+        const seen = transient.see(`${message} ${String(rest.error ?? '')}`);
+        const fields = seen ? { kafka: rest, transient: seen.state, lasted_ms: seen.lastedMs } : { kafka: rest };
+        log[seen?.level ?? levelName[level] ?? 'info'](fields, `kafkajs: ${message}`);
+      };
+    },
   });
 }
 

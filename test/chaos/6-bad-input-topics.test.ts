@@ -534,10 +534,12 @@ describe('bad records on every consumed topic', () => {
         steps.push({ what, ok: problems.length === 0, ms: Date.now() - t0, detail: problems.join('; ') || undefined });
         expect.soft(problems, `${topic}, ${what}`).toEqual([]);
       };
-      // 1. Random runs of the kinds every consumer must handle.
+      // 1. Random runs of the kinds every consumer must handle. A failed run is recorded and judged
+      // below (soft, so that steps 2 to 4 still run); so is a run that threw, whatever it threw.
       let failedRun: string | undefined;
+      let passedRuns = 0;
       const t0 = Date.now();
-      await fc
+      const thrown: unknown = await fc
         .assert(
           fc.asyncProperty(fc.array(basicBadSpec, { minLength: 1, maxLength: 4 }), async (specs) => {
             const r = await exercise(topic, specs);
@@ -550,10 +552,18 @@ describe('bad records on every consumed topic', () => {
             ];
             if (problems.length) failedRun = `${specs.map((x) => x.kind).join(', ')}: ${problems.join('; ')}`;
             expect(problems).toEqual([]);
+            passedRuns++;
           }),
           { numRuns: RUNS, endOnFailure: true },
         )
-        .catch(() => undefined);
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      if (thrown !== undefined && failedRun === undefined) {
+        const cause = (thrown as { cause?: unknown }).cause ?? thrown;
+        failedRun = `a run threw: ${cause instanceof Error ? cause.message : String(cause)}`;
+      }
       steps.push({
         what: 'random bytes, null, truncated, unknown schema id, oversized junk (fast-check)',
         ok: !failedRun,
@@ -561,6 +571,8 @@ describe('bad records on every consumed topic', () => {
         detail: failedRun,
       });
       expect.soft(failedRun, `${topic}: random bad records`).toBeUndefined();
+      // The accepted path, every run: its bad records dead-lettered and the good record after them processed.
+      expect.soft(passedRuns, `${topic}: fast-check runs whose good record was processed, of ${RUNS}`).toBe(RUNS);
       // 2. A record of this topic's own schema, valid but over the size limit.
       await step('valid record over TWS_MAX_RECORD_BYTES', [{ kind: 'oversized-valid' }]);
       // 3. A record of this topic's own schema with a time no Date can hold.

@@ -1,5 +1,7 @@
 // `tws up` (or `npm start`) as a user runs it: a child process in its own process group, so that a
 // Ctrl-C reaches the whole group as a terminal's would, with its output kept for assertions.
+// With `tty`, the run gets a real pseudo-terminal (util-linux `script`), as in a user's terminal:
+// the program's own isatty checks decide, and Ctrl-C is the ^C byte typed into that terminal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './pipeline.ts';
 
@@ -18,11 +20,18 @@ export interface UpProcess {
   kill9(): Promise<void>;
 }
 
-export function startUp(opts: { env: NodeJS.ProcessEnv; args?: string[]; viaNpm?: boolean }): UpProcess {
+export function startUp(opts: { env: NodeJS.ProcessEnv; args?: string[]; viaNpm?: boolean; tty?: boolean }): UpProcess {
   const [cmd, args] = opts.viaNpm
     ? ['npm', ['start', '--silent', ...(opts.args?.length ? ['--', ...opts.args] : [])]]
-    : ['npx', ['tsx', 'bin/tws.ts', 'up', ...(opts.args ?? [])]];
-  const child = spawn(cmd, args, { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    : opts.tty
+      ? // One process on the terminal (no npx in between), which the terminal's ^C reaches.
+        ['script', ['-qfec', ['exec', 'node', 'bin/tws.mjs', 'up', ...(opts.args ?? [])].join(' '), '/dev/null']]
+      : ['npx', ['tsx', 'bin/tws.ts', 'up', ...(opts.args ?? [])]];
+  const child = spawn(cmd, args, {
+    env: opts.env,
+    stdio: [opts.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   running.add(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -47,7 +56,8 @@ export function startUp(opts: { env: NodeJS.ProcessEnv; args?: string[]; viaNpm?
     },
     async interrupt() {
       const t0 = Date.now();
-      process.kill(-pid, 'SIGINT');
+      if (opts.tty) child.stdin!.write('\x03');
+      else process.kill(-pid, 'SIGINT');
       await gone();
       return Date.now() - t0;
     },
