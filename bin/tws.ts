@@ -56,7 +56,8 @@ function setup(cmd: Command): { config: Config; log: ReturnType<typeof createLog
   const env = mergedEnv(opts);
   if (opts.logLevel) env.TWS_LOG_LEVEL = opts.logLevel;
   const config = loadConfig(env);
-  return { config, log: createLogger({ level: config.logLevel }), env };
+  const format = config.logFormat === 'auto' ? undefined : config.logFormat;
+  return { config, log: createLogger({ level: config.logLevel, format }), env };
 }
 
 /** The local stack's settings from the same flags, environment and config file as the roles'. */
