@@ -18,6 +18,13 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'webhookUrl',
   '*.webhookUrl',
+  // Secrets of the security settings, as they sit in the configuration (lib/secrets.ts).
+  '*.*.password',
+  'keyPassword',
+  '*.keyPassword',
+  '*.*.keyPassword',
+  'secretKey',
+  '*.secretKey',
 ];
 
 export type LogFormat = 'json' | 'pretty';

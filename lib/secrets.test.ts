@@ -88,3 +88,31 @@ describe('redaction', () => {
     expect(redactConfig(cfg).api.keys).toEqual([REDACTED, REDACTED]);
   });
 });
+
+describe('logs', () => {
+  it('redact the secrets of the configuration sections a log line may hold', async () => {
+    const { createLogger } = await import('./logger.ts');
+    const lines: string[] = [];
+    const destination = new (await import('node:stream')).Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = createLogger({ level: 'info', destination });
+    const cfg = loadConfig({
+      KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+      KAFKA_SASL_MECHANISM: 'PLAIN',
+      KAFKA_SASL_USERNAME: 'tws',
+      KAFKA_SASL_PASSWORD: 'kafka-secret',
+      SCHEMA_REGISTRY_USERNAME: 'reader',
+      SCHEMA_REGISTRY_PASSWORD: 'registry-secret',
+    });
+    log.info({ kafka: cfg.kafka.security, registry: cfg.registry }, 'settings');
+    await new Promise((r) => setImmediate(r));
+    const text = lines.join('');
+    expect(text).toContain('"username":"tws"');
+    expect(text).not.toContain('kafka-secret');
+    expect(text).not.toContain('registry-secret');
+  });
+});
