@@ -1,29 +1,20 @@
 // Contract of the REST API against a real embedded ClickHouse and the real EventCatalog. Every
 // expected value below is worked out by hand from the rows in ./seed.ts.
+//
+// Each test gets a database of its own, migrated and seeded before it (chDB allows one data path
+// per process, so they share the path, not the data): no test sees another's writes, and they pass
+// in any order (`npx vitest run --sequence.shuffle test/api/contract.test.ts`).
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { ForbiddenError } from '../../api/errors.ts';
 import { adhocSettings, classifyAdhocError } from '../../api/queries/adhoc.ts';
 import { EventCatalog } from '../../lib/catalog/catalog.ts';
-import type { Store } from '../../lib/clickhouse/store.ts';
+import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { registry } from '../../lib/metrics.ts';
-import {
-  BASE,
-  D1,
-  DAY,
-  H0,
-  H1,
-  H2,
-  HOUR,
-  JOB_STARTED,
-  KEY,
-  OTHER_KEY,
-  apiConfig,
-  iso,
-  openStore,
-  seed,
-} from './seed.ts';
+import { testConfig } from '../helpers/env.ts';
+import { BASE, D1, DAY, H0, H1, H2, HOUR, JOB_STARTED, KEY, OTHER_KEY, apiConfig, iso, seed } from './seed.ts';
 
 /** Parsed response bodies are checked field by field; their static type adds nothing here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,13 +24,18 @@ let store: Store;
 let catalog: EventCatalog;
 let app: ReturnType<typeof createApp>;
 
-beforeAll(async () => {
-  store = await openStore();
+/** The file's one chDB data path; each test adds its own database to it. */
+const chdb = testConfig().clickhouse;
+let databases = 0;
+
+beforeEach(async () => {
+  store = await createStore({ ...chdb, database: `contract_${++databases}` });
+  await migrate(store);
   catalog = new EventCatalog({ store });
   await seed(store, catalog);
   app = createApp({ store, config: apiConfig(), catalog, consumerLag: async () => 7 });
 });
-afterAll(async () => {
+afterEach(async () => {
   await store?.close();
 });
 
@@ -671,7 +667,16 @@ describe('ad-hoc SQL', () => {
     expectError(await sql({ sql: 'SELECT 1', format: 'xml' }), 400, 'VALIDATION_FAILED', 'format');
   });
 
-  it('left every table in place', async () => {
+  it('leaves every table in place after the writes it refuses', async () => {
+    for (const q of [
+      'DROP TABLE events',
+      'TRUNCATE TABLE zone_snapshots',
+      'CREATE TABLE evil (a UInt8) ENGINE = Memory',
+      'RENAME TABLE events TO gone',
+      "INSERT INTO events (event_id) VALUES ('x')",
+      'SELECT 1; DROP TABLE zone_snapshots',
+    ])
+      expect([400, 403], q).toContain((await sql({ sql: q })).status);
     const r = await sql({ sql: "SELECT count() AS n FROM events FINAL WHERE event_id IN ('evt-a', 'evt-b')" });
     expect(r.body.rows).toEqual([{ n: 2 }]);
     const tables = await store.query<{ name: string }>(
@@ -792,6 +797,10 @@ describe('access and HTTP', () => {
       error: { code: 'NOT_READY' },
     });
 
+    // The requests the metrics below count, made here: a read, a trend and an unknown route.
+    expect((await call('/v1/events/evt-a')).status).toBe(200);
+    expect((await call(`/v1/events/evt-a/price-trend?zone=Orchestra&${range2h}`)).status).toBe(200);
+    expect((await call('/v2/nothing')).status).toBe(404);
     const m = await call('/metrics');
     expect(m.status).toBe(200);
     expect(m.headers.get('Content-Type')).toMatch(/^text\/plain/);
