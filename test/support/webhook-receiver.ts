@@ -27,7 +27,10 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(answer: (path: string, previous: number) => Answer = () => 200): Promise<Receiver> {
+export async function startReceiver(
+  answer: (path: string, previous: number) => Answer = () => 200,
+  port = 0,
+): Promise<Receiver> {
   const received: Received[] = [];
   const open = new Map<string, number>();
   const peak = new Map<string, number>();
@@ -65,10 +68,10 @@ export async function startReceiver(answer: (path: string, previous: number) => 
       else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     received,
     at: (path) => received.filter((r) => r.path === path),
     maxConcurrent: (path) => peak.get(path) ?? 0,
