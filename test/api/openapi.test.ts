@@ -62,19 +62,20 @@ const json = { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}
 const r3h = `zone=Orchestra&from=${iso(H0)}&to=${iso(H0 + 3 * HOUR)}`;
 const rDaily = `zone=Orchestra&granularity=daily&from=${iso(BASE)}&to=${iso(BASE + 2 * DAY)}`;
 
-type Case = [template: string, method: string, path: string, init?: RequestInit];
+type Case = [template: string, method: string, path: string, status: number, init?: RequestInit];
 
 const cases: Case[] = [
-  ['/healthz', 'get', '/healthz'],
-  ['/readyz', 'get', '/readyz'],
-  ['/metrics', 'get', '/metrics'],
-  ['/v1/events', 'get', '/v1/events'],
-  ['/v1/events', 'get', '/v1/events?active=true&limit=1'],
-  ['/v1/events', 'get', '/v1/events?limit=0'],
+  ['/healthz', 'get', '/healthz', 200],
+  ['/readyz', 'get', '/readyz', 200],
+  ['/metrics', 'get', '/metrics', 200],
+  ['/v1/events', 'get', '/v1/events', 200],
+  ['/v1/events', 'get', '/v1/events?active=true&limit=1', 200],
+  ['/v1/events', 'get', '/v1/events?limit=0', 400],
   [
     '/v1/events',
     'post',
     '/v1/events',
+    201,
     {
       method: 'POST',
       headers: json,
@@ -88,11 +89,18 @@ const cases: Case[] = [
       }),
     },
   ],
-  ['/v1/events', 'post', '/v1/events', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }],
   [
     '/v1/events',
     'post',
     '/v1/events',
+    401,
+    { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' },
+  ],
+  [
+    '/v1/events',
+    'post',
+    '/v1/events',
+    409,
     {
       method: 'POST',
       headers: json,
@@ -107,49 +115,53 @@ const cases: Case[] = [
       }),
     },
   ],
-  ['/v1/events/{eventId}', 'get', '/v1/events/evt-a'],
-  ['/v1/events/{eventId}', 'get', '/v1/events/evt-b'],
-  ['/v1/events/{eventId}', 'get', '/v1/events/nope'],
+  ['/v1/events/{eventId}', 'get', '/v1/events/evt-a', 200],
+  ['/v1/events/{eventId}', 'get', '/v1/events/evt-b', 200],
+  ['/v1/events/{eventId}', 'get', '/v1/events/nope', 404],
   [
     '/v1/events/{eventId}',
     'patch',
     '/v1/events/simulated-9',
+    200,
     { method: 'PATCH', headers: json, body: JSON.stringify({ capacity: 10 }) },
   ],
   [
     '/v1/events/{eventId}',
     'patch',
     '/v1/events/simulated-9',
+    400,
     { method: 'PATCH', headers: json, body: JSON.stringify({ capacity: 0 }) },
   ],
-  ['/v1/events/{eventId}', 'delete', '/v1/events/simulated-9', { method: 'DELETE', headers: json }],
-  ['/v1/events/{eventId}', 'delete', '/v1/events/nope', { method: 'DELETE', headers: json }],
-  ['/v1/events/{eventId}/zones', 'get', '/v1/events/evt-a/zones'],
-  ['/v1/events/{eventId}/zones', 'get', '/v1/events/nope/zones'],
-  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?${r3h}`],
-  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?${rDaily}`],
-  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?${r3h}&format=csv`],
-  ['/v1/events/{eventId}/price-trend', 'get', '/v1/events/evt-a/price-trend?zone=Orchestra&from=x'],
-  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?zone=Nope`],
-  ['/v1/events/{eventId}/group-price-trend', 'get', `/v1/events/evt-a/group-price-trend?${r3h}&group_size=2`],
-  ['/v1/events/{eventId}/group-price-trend', 'get', `/v1/events/evt-a/group-price-trend?${rDaily}&group_size=4`],
-  ['/v1/events/{eventId}/inventory-trend', 'get', `/v1/events/evt-a/inventory-trend?${r3h}`],
+  ['/v1/events/{eventId}', 'delete', '/v1/events/simulated-9', 200, { method: 'DELETE', headers: json }],
+  ['/v1/events/{eventId}', 'delete', '/v1/events/nope', 404, { method: 'DELETE', headers: json }],
+  ['/v1/events/{eventId}/zones', 'get', '/v1/events/evt-a/zones', 200],
+  ['/v1/events/{eventId}/zones', 'get', '/v1/events/nope/zones', 404],
+  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?${r3h}`, 200],
+  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?${rDaily}`, 200],
+  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?${r3h}&format=csv`, 200],
+  ['/v1/events/{eventId}/price-trend', 'get', '/v1/events/evt-a/price-trend?zone=Orchestra&from=x', 400],
+  ['/v1/events/{eventId}/price-trend', 'get', `/v1/events/evt-a/price-trend?zone=Nope`, 404],
+  ['/v1/events/{eventId}/group-price-trend', 'get', `/v1/events/evt-a/group-price-trend?${r3h}&group_size=2`, 200],
+  ['/v1/events/{eventId}/group-price-trend', 'get', `/v1/events/evt-a/group-price-trend?${rDaily}&group_size=4`, 200],
+  ['/v1/events/{eventId}/inventory-trend', 'get', `/v1/events/evt-a/inventory-trend?${r3h}`, 200],
   [
     '/v1/events/{eventId}/inventory-trend',
     'get',
     `/v1/events/evt-b/inventory-trend?zone=Orchestra&from=${iso(H0)}&to=${iso(H0 + 2 * HOUR)}`,
+    200,
   ],
-  ['/v1/events/{eventId}/candles', 'get', `/v1/events/evt-a/candles?${r3h}`],
-  ['/v1/events/{eventId}/candles', 'get', `/v1/events/evt-a/candles?${rDaily}`],
-  ['/v1/jobs', 'get', '/v1/jobs'],
-  ['/v1/jobs/{jobId}', 'get', '/v1/jobs/job-1'],
-  ['/v1/jobs/{jobId}', 'get', '/v1/jobs/nope'],
-  ['/v1/logs', 'get', '/v1/logs'],
-  ['/v1/logs', 'get', `/v1/logs?event_id=evt-a&since=${iso(BASE)}`],
+  ['/v1/events/{eventId}/candles', 'get', `/v1/events/evt-a/candles?${r3h}`, 200],
+  ['/v1/events/{eventId}/candles', 'get', `/v1/events/evt-a/candles?${rDaily}`, 200],
+  ['/v1/jobs', 'get', '/v1/jobs', 200],
+  ['/v1/jobs/{jobId}', 'get', '/v1/jobs/job-1', 200],
+  ['/v1/jobs/{jobId}', 'get', '/v1/jobs/nope', 404],
+  ['/v1/logs', 'get', '/v1/logs', 200],
+  ['/v1/logs', 'get', `/v1/logs?event_id=evt-a&since=${iso(BASE)}`, 200],
   [
     '/v1/sql',
     'post',
     '/v1/sql',
+    200,
     {
       method: 'POST',
       headers: json,
@@ -160,14 +172,22 @@ const cases: Case[] = [
     '/v1/sql',
     'post',
     '/v1/sql',
+    200,
     { method: 'POST', headers: json, body: JSON.stringify({ sql: 'SELECT 1 AS one', format: 'csv' }) },
   ],
-  ['/v1/sql', 'post', '/v1/sql', { method: 'POST', headers: json, body: JSON.stringify({ sql: 'DROP TABLE events' }) }],
-  ['/v1/sql', 'post', '/v1/sql', { method: 'POST', headers: json, body: JSON.stringify({ sql: 'SELEC 1' }) }],
   [
     '/v1/sql',
     'post',
     '/v1/sql',
+    403,
+    { method: 'POST', headers: json, body: JSON.stringify({ sql: 'DROP TABLE events' }) },
+  ],
+  ['/v1/sql', 'post', '/v1/sql', 400, { method: 'POST', headers: json, body: JSON.stringify({ sql: 'SELEC 1' }) }],
+  [
+    '/v1/sql',
+    'post',
+    '/v1/sql',
+    413,
     { method: 'POST', headers: json, body: JSON.stringify({ sql: `SELECT '${'x'.repeat(5000)}'` }) },
   ],
 ];
@@ -210,15 +230,22 @@ describe('OpenAPI document', () => {
     expect(documented.sort()).toEqual([...exercised].sort());
   });
 
-  it.each(cases)('%s %s: %s matches the document', async (template, method, path, init) => {
-    await check(template, method, await app.request(path, init));
+  // The cases run in order: the POST creates simulated-9, which the PATCHes and the DELETE use.
+  it.each(cases)('%s %s: %s answers %i, as the document says', async (template, method, path, status, init) => {
+    const res = await app.request(path, init);
+    expect(res.status, `${method.toUpperCase()} ${path}`).toBe(status);
+    await check(template, method, res);
   });
 
   it('documents the error responses, and 503 and 429 bodies match them', async () => {
     store.faults.fail(['read']);
     try {
-      await check('/v1/events/{eventId}/price-trend', 'get', await app.request(`/v1/events/evt-a/price-trend?${r3h}`));
-      await check('/readyz', 'get', await app.request('/readyz'));
+      const trend = await app.request(`/v1/events/evt-a/price-trend?${r3h}`);
+      expect(trend.status).toBe(503);
+      await check('/v1/events/{eventId}/price-trend', 'get', trend);
+      const ready = await app.request('/readyz');
+      expect(ready.status).toBe(503);
+      await check('/readyz', 'get', ready);
     } finally {
       store.faults.clear();
     }
