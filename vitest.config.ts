@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 // which its global setup starts when it is not running and stops again afterwards, even when tests fail.
 export default defineConfig({
   test: {
-    exclude: ['test/chaos/**', 'node_modules/**'],
+    // test/server: `npm run test:server` (vitest.server.config.ts), containers through Docker.
+    exclude: ['test/chaos/**', 'test/server/**', 'node_modules/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -62,6 +62,8 @@ export async function migrate(store: Store, dir = MIGRATIONS_DIR): Promise<Migra
   const catalog = new ClusterCatalog();
   const settings = ddlSettings(store);
   for (const stmt of ddlFor(store, LEDGER)) await store.command(stmt, undefined, settings);
+  // What another replica recorded a moment ago, before deciding what is left to apply.
+  if (store.cluster) await store.command('SYSTEM SYNC REPLICA schema_migrations LIGHTWEIGHT');
   const done = new Map(
     (
       await store.query<{ version: number; checksum: string }>(

@@ -140,6 +140,18 @@ export interface ServerEndpoints {
   vars: ComposeVars;
 }
 
+/** Placeholder endpoints for collecting the tests of a skipped suite; nothing connects to them. */
+export const SKIPPED: ServerEndpoints = {
+  kafka: 'skipped:9092',
+  registryUrl: 'http://skipped',
+  registryUrlForClickHouse: 'http://skipped',
+  clickhouseUrl: 'http://skipped',
+  clickhouseUser: 'skipped',
+  clickhousePassword: '',
+  network: 'skipped',
+  vars: {},
+};
+
 /** The environment of a `tws` role process against the suite's services: server mode. */
 export function roleEnv(e: ServerEndpoints, extra: Record<string, string> = {}): Record<string, string> {
   return {
