@@ -6,6 +6,7 @@
 // Without /usr/bin/chromium the browser tests fail and say how to install it; TWS_SKIP_BROWSER=1
 // skips them instead.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -357,12 +358,64 @@ describe.skipIf(SKIP_BROWSER)('dashboard in headless Chromium', () => {
     expect(box!.width).toBeGreaterThan(500);
     expect(box!.width).toBeLessThan(640);
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(existsSync(SCREENSHOT)).toBe(true);
+    rmSync(SCREENSHOT, { force: true }); // a file left by an earlier run proves nothing
+    const png = await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(readFileSync(SCREENSHOT).equals(png), 'test-artifacts/dashboard.png is this run’s screenshot').toBe(true);
+    const image = pngSummary(png);
+    expect(image.width).toBe(1280);
+    expect(image.height).toBeGreaterThanOrEqual(800);
+    // Charts drawn, not a blank page: a good share of the rows hold more than a few colours (the
+    // dashboard measured 443 of 800 rows; a white page with one line of text, 12).
+    expect(
+      image.busyRows / image.height,
+      `rows with more than 8 colours: ${image.busyRows} of ${image.height}`,
+    ).toBeGreaterThan(0.2);
     expect(errors).toEqual([]);
     await page.close();
   });
 });
+
+/**
+ * Size of a PNG and how many of its rows hold more than 8 distinct pixel values: enough to tell a
+ * page with charts from a blank one. Reads 8-bit RGB or RGBA, non-interlaced (what Chromium writes).
+ */
+function pngSummary(png: Buffer): { width: number; height: number; busyRows: number } {
+  expect(png.subarray(0, 8).toString('hex'), 'PNG signature').toBe('89504e470d0a1a0a');
+  const width = png.readUInt32BE(16);
+  const height = png.readUInt32BE(20);
+  const [depth, colour, , , interlace] = png.subarray(24, 29);
+  expect({ depth, colour, interlace }, 'an 8-bit RGB(A) non-interlaced PNG').toMatchObject({ depth: 8, interlace: 0 });
+  expect([2, 6]).toContain(colour);
+  const channels = colour === 6 ? 4 : 3;
+  const idat: Buffer[] = [];
+  for (let at = 8; at < png.length;) {
+    const length = png.readUInt32BE(at);
+    if (png.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  let prev = Buffer.alloc(stride);
+  let busyRows = 0;
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)]!;
+    const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let i = 0; i < stride; i++) {
+      const a = i >= channels ? line[i - channels]! : 0;
+      const b = prev[i]!;
+      const c = i >= channels ? prev[i - channels]! : 0;
+      const p = a + b - c;
+      const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+      const predictor = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][filter]!;
+      line[i] = (line[i]! + predictor) & 0xff;
+    }
+    const colours = new Set<number>();
+    for (let x = 0; x < width && colours.size <= 8; x++) colours.add(line.readUIntBE(x * channels, 3));
+    if (colours.size > 8) busyRows++;
+    prev = line;
+  }
+  return { width, height, busyRows };
+}
 
 if (SKIP_BROWSER)
   describe('dashboard in headless Chromium', () => {
