@@ -19,6 +19,7 @@ import {
   children,
   composeModel,
   parseXml,
+  walk,
   xmlPath,
   type Doc,
 } from './files.ts';
@@ -155,6 +156,12 @@ describe('docker-compose.cluster.yml over docker-compose.yml', () => {
 
 describe('deploy/clickhouse/cluster', () => {
   const cluster = xmlPath(clusterXml, 'clickhouse', 'remote_servers', 'tws');
+
+  it('holds well-formed XML: no double hyphen inside a comment (ClickHouse refuses the file)', () => {
+    for (const file of walk(join(DEPLOY, 'clickhouse'), (f) => f.endsWith('.xml')))
+      for (const [comment] of readFileSync(file, 'utf8').matchAll(/<!--([\s\S]*?)-->/g))
+        expect(comment.slice(4, -3), file).not.toContain('--');
+  });
 
   it('defines one shard whose replicas are the Compose replicas, with internal replication and a secret', () => {
     const shards = children(cluster, 'shard');
