@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { embeddedStorageConfig } from '../../lib/clickhouse/store.ts';
 import { MIGRATIONS_DIR } from '../../lib/clickhouse/migrate.ts';
 import { envSchema } from '../../lib/config.ts';
+import { SECRET_SETTINGS as SECRETS } from '../../lib/secrets.ts';
 import {
   COMPOSE_DIR,
   DEPLOY,
@@ -28,8 +29,8 @@ const COMPOSE_FILE = join(COMPOSE_DIR, 'docker-compose.yml');
 const K8S = join(DEPLOY, 'k8s');
 const SETTINGS = new Set(Object.keys(envSchema.shape));
 
-/** Settings that hold secrets: never given a value in a committed file. */
-const SECRET_SETTINGS = ['TWS_API_KEYS', 'CLICKHOUSE_PASSWORD', 'TWS_ALERT_WEBHOOK_URL'];
+/** Settings that hold secrets (lib/secrets.ts): never given a value in a committed file. */
+const SECRET_SETTINGS: readonly string[] = SECRETS;
 
 // ---- YAML files -----------------------------------------------------------------------------------
 
