@@ -3,7 +3,7 @@
 // runs. A pure function over statement text: it rewrites only what must change and fails loudly on
 // a statement it does not understand, so a new kind of migration cannot slip through unreplicated.
 //
-// What changes (docs/exactly-once.md#a-clickhouse-cluster says why):
+// What changes (docs/exactly-once.md#on-a-clickhouse-cluster says why):
 // - every CREATE / ALTER / DROP gets ON CLUSTER, so views and Null tables exist on every replica;
 // - MergeTree-family engines become their Replicated* twins with a Keeper path per shard and table;
 // - non_replicated_deduplication_window becomes replicated_deduplication_window (tokens are then

@@ -18,7 +18,9 @@ import {
   child,
   children,
   composeModel,
+  loadYaml,
   parseXml,
+  storagePolicies,
   walk,
   xmlPath,
   type Doc,
@@ -190,5 +192,29 @@ describe('deploy/clickhouse/cluster', () => {
     const raft = children(xmlPath(keeper, 'raft_configuration'), 'server');
     expect(raft.map((s) => child(s, 'hostname')?.text)).toEqual([services.keeper!.hostname]);
     expect(child(raft[0], 'id')?.text).toBe(child(keeper, 'server_id')?.text);
+  });
+});
+
+describe('deploy/k8s/optional/clickhouse-cluster.yaml (Altinity operator)', () => {
+  const docs = loadYaml(join(DEPLOY, 'k8s', 'optional', 'clickhouse-cluster.yaml'));
+  const chi = docs.find((d) => d.kind === 'ClickHouseInstallation')!;
+  const storageXml = readFileSync(join(DEPLOY, 'clickhouse', 'config.d', 'storage.xml'), 'utf8');
+
+  it('carries the storage policy of deploy/clickhouse/config.d/storage.xml', () => {
+    const embedded = storagePolicies(chi.spec.configuration.files['config.d/storage.xml']);
+    expect(embedded).toEqual(storagePolicies(storageXml));
+  });
+
+  it("has the compose cluster's name, one shard and two replicas, Keeper, and the compose image", () => {
+    const [cluster] = chi.spec.configuration.clusters;
+    const name = child(xmlPath(clusterXml, 'clickhouse', 'remote_servers'), 'tws')!.name;
+    expect(cluster).toMatchObject({ name, layout: { shardsCount: 1, replicasCount: 2 } });
+    expect(chi.spec.configuration.zookeeper.nodes.length).toBeGreaterThan(0);
+    expect(docs.some((d) => d.kind === 'ClickHouseKeeperInstallation')).toBe(true);
+    const [container] = chi.spec.templates.podTemplates[0].spec.containers;
+    expect(container.image).toBe(base.services.clickhouse.image);
+    expect(container.volumeMounts).toContainEqual(
+      expect.objectContaining({ mountPath: '/var/lib/clickhouse-archive' }),
+    );
   });
 });
