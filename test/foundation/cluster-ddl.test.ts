@@ -14,6 +14,7 @@ import {
   renderForCluster,
 } from '../../lib/clickhouse/cluster.ts';
 import { loadMigrations } from '../../lib/clickhouse/migrate.ts';
+import { ingestViews } from '../../consumers/snapshots/views.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { testConfig } from '../helpers/env.ts';
 
@@ -121,6 +122,17 @@ describe('cluster DDL of every migration', () => {
       );
       expect(clauses(twin).ENGINE).toBe(`= Distributed('${CLUSTER}', '${DATABASE}', '${base}')`);
     }
+  });
+
+  // The ingest views are created by code at start-up (lib/clickhouse/views.ts), through the same renderer.
+  const views = ingestViews().flatMap((v) => [
+    { name: `${v.name} (create)`, sql: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${v.name} TO ${v.to} AS ${v.select}` },
+    { name: `${v.name} (replace)`, sql: `ALTER TABLE ${v.name} MODIFY QUERY ${v.select}` },
+  ]);
+  it.each(views)('managed view $name parses and equals the single-server statement but for ON CLUSTER', async (v) => {
+    const rendered = renderForCluster(v.sql, { cluster: CLUSTER, database: DATABASE });
+    expect(rendered).toHaveLength(1);
+    expect(await canonical(rendered[0]!)).toBe(expectedClusterForm(await canonical(v.sql)));
   });
 
   it('replicates every MergeTree table, gives each data table a Distributed twin, and leaves no statement single-server', async () => {
