@@ -113,11 +113,11 @@ describe('broker restart', () => {
       recoveryMs: number;
     }> = [];
     for (const downMs of P.downMs) {
-      await sleep(P.beforeMs);
+      await sleep(P.beforeMs); // pacing: production runs this long before the broker stops
       const stopAt = Date.now();
       await stackDown({ env: stackEnv, only: ['kafka'], log });
       const stoppedAt = Date.now();
-      await sleep(downMs);
+      await sleep(downMs); // pacing: how long the broker stays down
       const startAt = Date.now();
       await stackUp({ env: stackEnv, log });
       const upAt = Date.now();
@@ -154,7 +154,7 @@ describe('broker restart', () => {
         recoveryMs: resumedAt - upAt,
       });
     }
-    await sleep(P.afterMs);
+    await sleep(P.afterMs); // pacing: production goes on this long after the last restart
     run.stop();
     await run.done;
 
