@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
-import type { ZoneMetricsRecord } from '../../lib/model.ts';
+import type { Listing, ListingSnapshot, ZoneMetricsRecord } from '../../lib/model.ts';
 
 export interface PathListing {
   section: string;
@@ -23,6 +23,37 @@ export interface Scrape {
   event_id: string;
   at: number;
   zones: Array<{ zone_id: string; zone: string; listings: PathListing[] }>;
+}
+
+const listing = (l: PathListing): Listing => ({
+  listing_id: l.id,
+  row: 'A',
+  quantity: l.quantity,
+  base_price_cents: Math.round(l.price * 0.8),
+  all_in_price_cents: l.price,
+  splits: l.splits,
+});
+
+/** The scrape as the scraper publishes it (for tests that run the real metrics consumer). */
+export function snapshotOf(s: Scrape): ListingSnapshot {
+  return {
+    snapshot_id: randomUUID(),
+    job_id: 'job-alerts',
+    event_id: s.event_id,
+    source: 'simulated',
+    source_event_id: s.event_id,
+    scraped_at: s.at,
+    event_starts_at: null,
+    zones: s.zones.map((z) => ({
+      zone_id: z.zone_id,
+      name: z.zone,
+      sections: [...new Set(z.listings.map((l) => l.section))].map((name) => ({
+        name,
+        listings: z.listings.filter((l) => l.section === name).map(listing),
+      })),
+    })),
+    rejected: [],
+  };
 }
 
 const canSell = (l: PathListing, n: number): boolean =>
