@@ -48,3 +48,25 @@ export function checkUpPorts(config: Config, stack: StackService[]): void {
         throw new ConfigError(`${a}=${pa} and ${b}=${pb} are the same port; \`tws up\` listens on both: change one`, a);
     }
 }
+
+/**
+ * What Ctrl-C leaves running: the services `up` found running instead of starting them. A service
+ * of this stack (it has a pid: `npm run stack:up` started it) stops with `npm run stack:down`; one
+ * that only answers on the stack's port was started elsewhere, and stops there.
+ */
+export function keptRunningNote(
+  reused: readonly StackService[],
+  status: Readonly<Record<string, { pid?: number | undefined }>>,
+): string | undefined {
+  if (reused.length === 0) return undefined;
+  const names = { kafka: 'Kafka', registry: 'the schema registry' };
+  const what = reused.map((s) => names[s]).join(' and ');
+  const [were, them] = reused.length > 1 ? ['were', 'them'] : ['was', 'it'];
+  const ours = reused.every((s) => status[s]?.pid !== undefined);
+  return (
+    `The local ${what} ${were} already running, not started by this run: Ctrl-C leaves ${them} running; ` +
+    (ours
+      ? `stop ${them} with \`npm run stack:down\`.`
+      : `${were === 'were' ? 'they were' : 'it was'} started elsewhere: stop ${them} there.`)
+  );
+}

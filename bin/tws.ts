@@ -71,8 +71,9 @@ const SHUTDOWN_LIMIT_MS = 30_000;
 /** Runs handles until SIGINT/SIGTERM, then stops them in order, bounded in time. */
 function runUntilSignal(stop: () => Promise<StopReport | void>, log: ReturnType<typeof createLogger>): void {
   let stoppingSince = 0;
-  const onSignal = (sig: string) => {
+  const onSignal = (sig: string, exitCode = 0) => {
     if (stoppingSince) {
+      if (exitCode !== 0) return; // an error during the stop: the stop goes on, bounded as it is
       // Ctrl-C under `npm start` arrives twice (the terminal signals the whole group and npm
       // forwards it again): only a second press, a moment later, forces the exit.
       if (Date.now() - stoppingSince < 2_000) return;
@@ -89,7 +90,7 @@ function runUntilSignal(stop: () => Promise<StopReport | void>, log: ReturnType<
     stop()
       .then((report) => {
         print(`stopped in ${((Date.now() - stoppingSince) / 1000).toFixed(1)} s.${report ? describeStop(report) : ''}`);
-        process.exit(0);
+        process.exit(exitCode);
       })
       .catch((err) => {
         log.error({ err: errorMessage(err) }, 'shutdown failed');
@@ -98,6 +99,18 @@ function runUntilSignal(stop: () => Promise<StopReport | void>, log: ReturnType<
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // A closed terminal and a bug stop the run as Ctrl-C does: its Kafka consumers leave their groups,
+  // where a vanished member would hold its partitions until its session times out.
+  process.on('SIGHUP', () => {
+    process.stdout.on('error', () => {}); // the terminal is gone: progress lines have nowhere to go
+    onSignal('SIGHUP');
+  });
+  const crashed = (err: unknown) => {
+    log.fatal({ err }, 'unexpected error; stopping');
+    onSignal('fatal error', 1);
+  };
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
 }
 
 /** " (slowest: consumers 1.2 s; worker overran)" — where a stop's time went. */
@@ -134,6 +147,7 @@ program
     print(`  Simulated marketplace  ${running.simUrl}/__sim/productions`);
     print('');
     print('Press Ctrl-C to stop.');
+    if (running.keptRunning) print(running.keptRunning);
     runUntilSignal(running.stop, log);
     if (opts.exitAfter) setTimeout(() => process.kill(process.pid, 'SIGTERM'), opts.exitAfter * 1000);
   });

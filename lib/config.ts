@@ -119,7 +119,8 @@ const envShape = z.object({
   TWS_CONSUMER_GROUP: z.string().min(1).default('tws-metrics'),
   TWS_BATCH_MAX_SNAPSHOTS: int(1, 100_000).default(500),
   TWS_MAX_RECORD_BYTES: int(1024, 8 * 1024 * 1024).default(8 * 1024 * 1024),
-  TWS_CONSUMER_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
+  /** Default: EMBEDDED_SESSION_TIMEOUT_MS embedded, 30,000 with CLICKHOUSE_URL. */
+  TWS_CONSUMER_SESSION_TIMEOUT_MS: int(6_000, 300_000).optional(),
   TWS_WINDOW_GRACE_SECONDS: int(0).default(300),
   TWS_RAW_LISTINGS: bool.default(true),
   TWS_OUTLIER_RATIO: num(0, 1).default(0.25),
@@ -163,6 +164,8 @@ export interface Config {
     partitions: number;
     snapshotRetentionHours: number;
     security: KafkaSecurity;
+    /** The session timeout of every consumer group member of this client (TWS_CONSUMER_SESSION_TIMEOUT_MS). */
+    sessionTimeoutMs: number;
   };
   /**
    * `clickhouseUrl`: the same registry as ClickHouse reaches it (AvroConfluent decoding in the engine);
@@ -242,6 +245,15 @@ export interface KafkaSecurity {
   sasl?: { mechanism: NonNullable<Env['KAFKA_SASL_MECHANISM']>; username: string; password: string };
 }
 
+/**
+ * The embedded default session timeout. Embedded, one process owns the data directory, so a member
+ * that stops heartbeating for this long is a crashed `tws up`: its groups (metrics, ops, workers,
+ * alerter) wait for its session to expire before the next start joins them (issue 13: 26 s with 30 s).
+ * Members heartbeat during long batches too (lib/kafka/keep-alive.ts), so a short session costs no
+ * rebalances.
+ */
+export const EMBEDDED_SESSION_TIMEOUT_MS = 8_000;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};
   for (const key of Object.keys(envSchema.shape)) {
@@ -273,6 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const brokers = e.KAFKA_BROKERS ?? [`127.0.0.1:${kafkaPort}`];
   const registryUrl = e.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`;
   const tlsToKafka = e.KAFKA_SECURITY_PROTOCOL.endsWith('SSL');
+  const sessionTimeoutMs =
+    e.TWS_CONSUMER_SESSION_TIMEOUT_MS ?? (e.CLICKHOUSE_URL ? 30_000 : EMBEDDED_SESSION_TIMEOUT_MS);
   return {
     dataDir,
     logLevel: e.TWS_LOG_LEVEL,
@@ -283,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       topicPrefix: e.TWS_TOPIC_PREFIX,
       partitions: e.TWS_TOPIC_PARTITIONS,
       snapshotRetentionHours: e.TWS_SNAPSHOT_RETENTION_HOURS,
+      sessionTimeoutMs,
       security: {
         protocol: e.KAFKA_SECURITY_PROTOCOL,
         ...(tlsToKafka && {
@@ -358,7 +373,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consumer: {
       group: e.TWS_CONSUMER_GROUP,
       batchMaxSnapshots: e.TWS_BATCH_MAX_SNAPSHOTS,
-      sessionTimeoutMs: e.TWS_CONSUMER_SESSION_TIMEOUT_MS,
+      sessionTimeoutMs,
       maxRecordBytes: e.TWS_MAX_RECORD_BYTES,
       windowGraceSeconds: e.TWS_WINDOW_GRACE_SECONDS,
       rawListings: e.TWS_RAW_LISTINGS,

@@ -38,11 +38,23 @@ export function logFormat(
   return tty ? 'pretty' : 'json';
 }
 
+/**
+ * stdout that falls silent when the terminal or pipe goes away (EIO, EPIPE): a closed terminal must
+ * not turn every log call of the stop that follows into an exception.
+ */
+function stdout(sync: boolean) {
+  const out = pino.destination({ fd: 1, sync });
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EIO' && err.code !== 'EPIPE') throw err;
+    out.write = () => true;
+  });
+  return out;
+}
+
 /** One line per entry: time, level, `component:` and message, then the other fields as compact JSON. */
 function prettyStream(): NodeJS.WritableStream {
   return pretty({
-    destination: 1,
-    sync: true,
+    destination: stdout(true),
     colorize: Boolean(process.stdout.isTTY),
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,name,component',
@@ -63,7 +75,7 @@ export function createLogger(
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
     },
-    opts.destination ?? (format === 'pretty' ? prettyStream() : pino.destination({ fd: 1, sync: false })),
+    opts.destination ?? (format === 'pretty' ? prettyStream() : stdout(false)),
   );
 }
 

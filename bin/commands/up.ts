@@ -2,7 +2,7 @@
 // the local Kafka + registry, embedded ClickHouse, the simulated marketplace with sample events,
 // the scheduler and a scraper worker, the consumers, and the API with its dashboard.
 // Ctrl-C stops everything, the stack included when this run started it. Data stays in .tws/.
-import { stackDown, stackUp } from '../../deploy/stack/stack.mjs';
+import { stackDown, stackStatus, stackUp } from '../../deploy/stack/stack.mjs';
 import type { EventCatalog } from '../../lib/catalog/catalog.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { Config } from '../../lib/config.ts';
@@ -25,7 +25,7 @@ import {
   type Handle,
   type StopReport,
 } from '../roles.ts';
-import { checkUpPorts, localStackPlan } from '../local-stack.ts';
+import { checkUpPorts, keptRunningNote, localStackPlan } from '../local-stack.ts';
 
 export interface UpOptions {
   /** Start the local stack's services that the clients point at (config.localStack). */
@@ -40,6 +40,8 @@ export interface Running {
   apiUrl: string;
   simUrl: string;
   store: Store;
+  /** Set when Ctrl-C leaves part of the local stack running (this run found it running): what and how to stop it. */
+  keptRunning?: string;
   stop(): Promise<StopReport>;
 }
 
@@ -55,6 +57,7 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
   const { print } = opts;
   const handles: Handle[] = [];
   let startedStack: string[] = [];
+  let keptRunning: string | undefined;
   const plan = localStackPlan(config);
   checkUpPorts(config, opts.stack ? plan.start : []);
   try {
@@ -67,6 +70,8 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
         );
       if (startedStack.length)
         handles.push({ name: 'stack', stop: () => stackDown({ log: () => {}, env, only: startedStack }) });
+      const reused = plan.start.filter((s) => !startedStack.includes(s));
+      if (reused.length) keptRunning = keptRunningNote(reused, await stackStatus({ env }));
     }
     const ctx = createContext(config, log);
     const store = await step(
@@ -105,6 +110,7 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
       apiUrl,
       simUrl: sim.url,
       store,
+      ...(keptRunning && { keptRunning }),
       stop: () => stopAll(handles, log),
     };
   } catch (err) {

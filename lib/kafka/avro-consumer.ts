@@ -9,6 +9,7 @@ import { PoisonRecordError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AvroCodec } from '../registry/codec.ts';
 import { createConsumer, type Consumer, type KafkaMessage } from './client.ts';
+import { withHeartbeats } from './keep-alive.ts';
 import { checkRecordSize, validateOrPoison } from './record-checks.ts';
 
 export interface RecordMeta {
@@ -91,7 +92,8 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
           await opts.onRecord(value, meta, stopping.signal);
         }),
       );
-      await Promise.all(jobs);
+      // A batch of rate-limited scrapes can take minutes: stay in the group meanwhile.
+      await withHeartbeats(heartbeat, () => Promise.all(jobs));
       if (stopping.signal.aborted || !isRunning() || isStale()) return;
       const last = batch.messages.at(-1);
       if (last) {

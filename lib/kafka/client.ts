@@ -35,8 +35,11 @@ const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 // Known, deliberate choices that kafkajs warns about on every start (see createProducer).
 const QUIET = ['Limiting retries for the idempotent producer', 'switched default partitioner'];
 
+/** Each client's session timeout for the consumers created from it (config.kafka.sessionTimeoutMs). */
+const sessionTimeouts = new WeakMap<Kafka, number>();
+
 export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.clientId): Kafka {
-  return new Kafka({
+  const kafka = new Kafka({
     clientId,
     brokers: cfg.brokers,
     ...kafkaSecurityOptions(cfg.security),
@@ -56,6 +59,8 @@ export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.cl
       };
     },
   });
+  if (cfg.sessionTimeoutMs) sessionTimeouts.set(kafka, cfg.sessionTimeoutMs);
+  return kafka;
 }
 
 /**
@@ -77,12 +82,14 @@ export function createProducer(kafka: Kafka, opts: { transactionalId?: string } 
 
 export const COMPRESSION = CompressionTypes.GZIP;
 
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+
 export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<ConsumerConfig> = {}): Consumer {
   return kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 1_000,
+    sessionTimeout: sessionTimeouts.get(kafka) ?? 30_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxWaitTimeInMs: 250,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },

@@ -3,6 +3,7 @@
 // client.ts); the exactly-once runner and its unit tests know only these types.
 import type { Consumer, Kafka } from 'kafkajs';
 import { createConsumer } from './client.ts';
+import { withHeartbeats } from './keep-alive.ts';
 
 export interface InboundMessage {
   offset: string;
@@ -59,15 +60,18 @@ export async function joinGroup(kafka: Kafka, opts: GroupConsumerOptions): Promi
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
-          eachBatch({
-            topic: batch.topic,
-            partition: batch.partition,
-            messages: batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value })),
-            resolveOffset,
-            heartbeat,
-            isRunning,
-            isStale,
-          }),
+          // A write retried while ClickHouse is down can hold a batch for long: stay in the group meanwhile.
+          withHeartbeats(heartbeat, () =>
+            eachBatch({
+              topic: batch.topic,
+              partition: batch.partition,
+              messages: batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value })),
+              resolveOffset,
+              heartbeat,
+              isRunning,
+              isStale,
+            }),
+          ),
       }),
     seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
     commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),

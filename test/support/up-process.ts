@@ -18,6 +18,8 @@ export interface UpProcess {
   interrupt(): Promise<number>;
   /** SIGKILL to the whole group (a crash: no clean-up runs). */
   kill9(): Promise<void>;
+  /** SIGHUP to the whole group (the terminal closed); resolves when no process of the group is left. */
+  hangUp(): Promise<void>;
 }
 
 export function startUp(opts: { env: NodeJS.ProcessEnv; args?: string[]; viaNpm?: boolean; tty?: boolean }): UpProcess {
@@ -63,6 +65,10 @@ export function startUp(opts: { env: NodeJS.ProcessEnv; args?: string[]; viaNpm?
     },
     async kill9() {
       process.kill(-pid, 'SIGKILL');
+      await gone();
+    },
+    async hangUp() {
+      process.kill(-pid, 'SIGHUP');
       await gone();
     },
   };
