@@ -43,7 +43,8 @@ export async function openStore(ctx: Context): Promise<Store> {
   const store = await createStore(ctx.config.clickhouse);
   const { applied, views } = await ensureSchema(store);
   if (applied.length) ctx.log.info({ applied }, 'migrations applied');
-  if (views.created.length || views.replaced.length) ctx.log.info(views, 'ingest views updated');
+  if (views.created.length || views.replaced.length || views.dropped.length)
+    ctx.log.info(views, 'ingest views updated');
   const retention = await applyRetention(store, ctx.config.retention);
   if (retention.length) ctx.log.info({ tables: retention }, 'retention (TTL) updated from configuration');
   return store;

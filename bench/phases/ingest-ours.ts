@@ -2,7 +2,6 @@
 // reads the data set from the broker into a fresh embedded chDB. Measures listings/s from start to the
 // last range written, CPU seconds of the whole process (chDB threads included) and peak RSS, then
 // dumps the section metrics for the comparison with the Kafka-engine baseline.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSchema } from '../../consumers/schema.ts';
 import { createStore } from '../../lib/clickhouse/store.ts';
@@ -13,6 +12,7 @@ import { note, phaseMain } from '../lib/child.ts';
 import { benchConfig, cpuSeconds, peakRssMiB, resetPeakRss, tempDir } from '../lib/env.ts';
 import { quiesce } from '../lib/quiesce.ts';
 import { round, sleep } from '../lib/stats.ts';
+import { dumpMetrics } from '../lib/metric-dump.ts';
 import { timedStore } from '../lib/timed-store.ts';
 
 export interface SectionDumpRow {
@@ -90,14 +90,7 @@ phaseMain(async () => {
               (SELECT sum(outlier_listings) FROM section_snapshots) AS outliers`,
     )
   )[0]!;
-  if (dump) {
-    const rows = await store.query<SectionDumpRow>(
-      `SELECT snapshot_id, zone, section, lowest_price_cents, highest_price_cents, average_price_cents,
-              total_tickets, total_listings
-       FROM section_snapshots ORDER BY snapshot_id, zone, section`,
-    );
-    writeFileSync(dump, rows.map((r) => JSON.stringify(r)).join('\n'));
-  }
+  if (dump) await dumpMetrics(store, dump);
   await quiesce(store);
   await store.close();
 

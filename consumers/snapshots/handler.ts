@@ -9,6 +9,7 @@ import type { Config } from '../../lib/config.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { recordsConsumed } from '../../lib/metrics.ts';
+import { registryUrlForClickHouse } from '../../lib/registry/clickhouse-url.ts';
 import { loadSchemaText, type AvroCodec } from '../../lib/registry/codec.ts';
 import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
 import { WindowTracker } from '../windows/tracker.ts';
@@ -42,8 +43,11 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
   private readonly seen = new Map<string, string>();
   private readonly emitter: RollupEmitter;
   readonly stats = { snapshots: 0, duplicates: 0, late: 0 };
+  /** Where ClickHouse fetches the writer schemas; may carry credentials: never log it as is. */
+  private readonly registryForClickHouse: string;
 
   constructor(private readonly deps: SnapshotHandlerDeps) {
+    this.registryForClickHouse = registryUrlForClickHouse(deps.config);
     this.emitter = new RollupEmitter({ store: deps.store, producer: deps.producer, group: deps.group, log: deps.log });
   }
 
@@ -157,7 +161,7 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
         body: part.body,
         // One part keeps the range's token; a range of several schema versions or sizes numbers them.
         dedupToken: parts.length === 1 ? token : `${token}#${k}`,
-        formatSettings: { format_avro_schema_registry_url: config.registry.clickhouseUrl },
+        formatSettings: { format_avro_schema_registry_url: this.registryForClickHouse },
       });
     }
   }

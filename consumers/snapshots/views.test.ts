@@ -10,6 +10,7 @@ import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import type { AvroType } from '../../lib/clickhouse/avro-structure.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
 import type { Listing, ListingSnapshot, Zone } from '../../lib/model.ts';
+import { registryUrlForClickHouse } from '../../lib/registry/clickhouse-url.ts';
 import { AvroCodec, loadSchemaText } from '../../lib/registry/codec.ts';
 import { testConfig, uniqueId } from '../../test/helpers/env.ts';
 import { computeSnapshotMetrics, type SnapshotMetrics } from '../../test/support/metrics-model/compute.ts';
@@ -132,7 +133,7 @@ async function ingest(c: Case): Promise<void> {
         structure: part.structure,
         body: part.body,
         dedupToken: `${c.event}:${k}`,
-        formatSettings: { format_avro_schema_registry_url: config.registry.clickhouseUrl },
+        formatSettings: { format_avro_schema_registry_url: registryUrlForClickHouse(config) },
       });
     }
   }

@@ -8,6 +8,8 @@ export const TABLES = {
   rawListings: 'raw_listings',
   /** Internal: a Null table the metrics consumer inserts raw Avro into; views compute the rest. */
   snapshotLanding: 'snapshot_landing',
+  /** Internal: landed snapshots with their zones' outlier references (a Null table between views). */
+  snapshotEnriched: 'snapshot_enriched',
   zoneRollupsHourly: 'zone_rollups_hourly',
   zoneRollupsDaily: 'zone_rollups_daily',
   zoneHourly: 'zone_hourly',

@@ -2,7 +2,8 @@
 // metric) rather than written in a migration. Start-up keeps each one equal to the code: it creates
 // a missing view, and replaces the query of a view whose text changed with ALTER … MODIFY QUERY,
 // which swaps it atomically (a DROP + CREATE would let a concurrent insert pass with no view).
-// Checksums of what was applied live in `managed_views`.
+// A view the code no longer defines is dropped, so a renamed view never writes twice. Checksums of
+// what was applied live in `managed_views`.
 import { createHash } from 'node:crypto';
 import { ddlFor, ddlSettings } from './cluster.ts';
 import type { Store } from './store.ts';
@@ -15,11 +16,16 @@ export interface ManagedView {
   select: string;
 }
 
+/** The checksum of a dropped view. */
+const RETIRED = 'retired';
+
 const checksumOf = (v: ManagedView) => createHash('sha256').update(`${v.to}\n${v.select}`).digest('hex').slice(0, 16);
 
 export interface ViewsResult {
   created: string[];
   replaced: string[];
+  /** Views this code applied once and no longer defines (renamed or retired): dropped. */
+  dropped: string[];
 }
 
 /** On a cluster, a view must exist on every replica (ON CLUSTER, lib/clickhouse/cluster.ts). */
@@ -43,7 +49,14 @@ export async function applyManagedViews(store: Store, views: readonly ManagedVie
       )
     ).map((r) => [r.name, r.checksum]),
   );
-  const result: ViewsResult = { created: [], replaced: [] };
+  const result: ViewsResult = { created: [], replaced: [], dropped: [] };
+  const wanted = new Set(views.map((v) => v.name));
+  for (const [name, sum] of applied) {
+    if (wanted.has(name) || sum === RETIRED) continue;
+    await store.command(`DROP VIEW IF EXISTS ${name}`);
+    await store.insert(TABLES.managedViews, [{ name, checksum: RETIRED }]);
+    result.dropped.push(name);
+  }
   for (const v of views) {
     const sum = checksumOf(v);
     if (!existing.has(v.name)) {
