@@ -74,6 +74,7 @@ describe('real schema registry (Confluent API)', () => {
       events_planned: 1,
       events_succeeded: 0,
       events_failed: 0,
+      events_cancelled: 0,
       snapshots: 0,
       listings: 0,
       retries: 0,
