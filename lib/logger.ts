@@ -25,6 +25,10 @@ export const REDACT_PATHS = [
   '*.*.keyPassword',
   'secretKey',
   '*.secretKey',
+  // Alert targets' signing secrets (lib/alerts), should one ever be passed to a log call.
+  'secret',
+  '*.secret',
+  '*.*.secret',
 ];
 
 export type LogFormat = 'json' | 'pretty';
