@@ -90,6 +90,7 @@ describe('docker-compose.yml', () => {
     expect(services['consumer-ops']!.command).toEqual(['consume', '--only', 'ops']);
     expect(services.api!.command).toEqual(['api']);
     expect(services.sim!.command).toEqual(['sim']);
+    expect(services.alerter!.command).toEqual(['alerter']);
   });
 
   it('runs one scheduler and two workers', () => {
@@ -267,6 +268,7 @@ describe('deploy/k8s', () => {
       expect(kinds.has(k), k).toBe(true);
     expect(ofKind(all, 'Secret').map((s) => s.metadata.name)).toContain('tws-secrets');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual([
+      'tws-alerter',
       'tws-api',
       'tws-consumer-metrics',
       'tws-consumer-ops',
@@ -277,6 +279,7 @@ describe('deploy/k8s', () => {
 
   it('runs each role with its command', () => {
     expect(containers(byName('tws-scheduler'))[0]!.args).toEqual(['scheduler']);
+    expect(containers(byName('tws-alerter'))[0]!.args).toEqual(['alerter']);
     expect(containers(byName('tws-worker'))[0]!.args).toEqual(['worker']);
     expect(containers(byName('tws-consumer-metrics'))[0]!.args).toEqual(['consume', '--only', 'metrics']);
     expect(containers(byName('tws-consumer-ops'))[0]!.args).toEqual(['consume', '--only', 'ops']);
@@ -367,6 +370,6 @@ describe('deploy/k8s', () => {
     const docs = parseAllDocuments(out).map((d) => d.toJS() as Doc);
     for (const d of docs.filter((x) => x.kind !== 'Namespace'))
       expect(d.metadata.namespace, d.metadata.name).toBe('tws');
-    expect(docs.filter((d) => d.kind === 'Deployment')).toHaveLength(5);
+    expect(docs.filter((d) => d.kind === 'Deployment')).toHaveLength(6);
   });
 });
