@@ -31,15 +31,21 @@ const CLUSTER = join(COMPOSE_DIR, 'docker-compose.cluster.yml');
 const model = composeModel(BASE, CLUSTER);
 const base = composeModel(BASE);
 const services = activeServices(model);
-const VARS = {
-  TWS_API_KEYS: 'k',
-  CLICKHOUSE_PASSWORD: 'p',
-  CLICKHOUSE_ANALYST_PASSWORD: 'p',
-  CLICKHOUSE_CLUSTER_SECRET: 's',
-  REGISTRY_DB_PASSWORD: 'p',
-};
-const ROLES = ['migrate', 'scheduler', 'worker', 'consumer-metrics', 'consumer-ops', 'api'];
-const WRITERS = ['migrate', 'scheduler', 'consumer-metrics', 'consumer-ops'];
+/** Every variable of .env.example, filled as its comments ask (64 hex digits suit keys and passwords alike). */
+const VARS = Object.fromEntries(
+  [...readFileSync(join(COMPOSE_DIR, '.env.example'), 'utf8').matchAll(/^([A-Z_]+)=$/gm)].map((m) => [
+    m[1]!,
+    'ab'.repeat(32),
+  ]),
+);
+/** The project's services: built from deploy/Dockerfile, each a `tws` role. */
+const ROLES = Object.keys(base.services).filter(
+  (n) =>
+    String(base.services[n].image).startsWith('tws-analytics') &&
+    Array.isArray(base.services[n].command) &&
+    !['sim', 'seed-events'].includes(n),
+);
+const WRITERS = ROLES.filter((n) => n !== 'api' && n !== 'worker');
 const BROKERS = ['kafka-1', 'kafka-2', 'kafka-3'];
 const REPLICAS = ['clickhouse-1', 'clickhouse-2'];
 
@@ -57,6 +63,9 @@ describe('docker-compose.cluster.yml over docker-compose.yml', () => {
       expect(services, name).toHaveProperty(name);
     expect(services).not.toHaveProperty('kafka');
     expect(services).not.toHaveProperty('clickhouse');
+    expect(ROLES).toEqual(
+      expect.arrayContaining(['migrate', 'scheduler', 'worker', 'consumer-metrics', 'consumer-ops', 'api']),
+    );
   });
 
   it('uses the images of the single-node stack', () => {
