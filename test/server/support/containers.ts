@@ -2,6 +2,7 @@
 // registry and a ClickHouse server for the whole run (global setup), and a Keeper with two replicas
 // for the cluster file. testcontainers removes whatever a crashed run leaves (its reaper).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { GenericContainer, Network, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
@@ -48,7 +49,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const secret = () => randomBytes(12).toString('hex');
+const secret = () => randomBytes(32).toString('hex');
 
 export interface SuiteEnvironment {
   endpoints: ServerEndpoints;
@@ -59,11 +60,13 @@ export interface SuiteEnvironment {
 export async function startSuiteEnvironment(): Promise<SuiteEnvironment> {
   const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
   const model = composeModel(join(COMPOSE_DIR, 'docker-compose.yml'));
-  const vars = {
-    CLICKHOUSE_PASSWORD: secret(),
-    CLICKHOUSE_ANALYST_PASSWORD: secret(),
-    CLICKHOUSE_CLUSTER_SECRET: secret(),
-  };
+  // Every secret .env.example lists, fresh for the run (64 hex digits suit keys and passwords alike).
+  const vars = Object.fromEntries(
+    [...readFileSync(join(COMPOSE_DIR, '.env.example'), 'utf8').matchAll(/^([A-Z_]+)=$/gm)].map((m) => [
+      m[1]!,
+      secret(),
+    ]),
+  );
   const specs = suiteSpecs(model, { host, kafkaHostPort: await freePort(), vars });
   const network = await new Network().start();
   const started: StartedTestContainer[] = [];
