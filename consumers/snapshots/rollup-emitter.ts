@@ -1,12 +1,19 @@
 // Emits closed (and corrected) hourly/daily windows to tws.rollups.zones.v1. The numbers come from
 // ClickHouse's merged rollups, so they include every record written so far, late ones too; which
 // windows were emitted is recorded in `rollup_emissions`, so a restarted consumer resumes exactly.
+//
+// Revisions only grow, per window and consumer group, across restarts and `tws replay`: an emission
+// takes the tracker's revision or, when `rollup_emissions` already holds that window, its revision
+// + 1. A downstream consumer that keeps the highest revision per window (docs/topics.md) therefore
+// ends with the values a replay recomputed. A window past the late-data horizon is emitted once more
+// with `final: true`: nothing changes it on the topic after that.
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { chDateTime, toNumber } from '../../lib/clickhouse/format.ts';
+import { TABLES } from '../../lib/clickhouse/tables.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { WindowEmission, WindowTracker } from '../windows/tracker.ts';
-import { windowKey } from '../windows/window.ts';
+import { rollupTopicKey, windowKey } from '../windows/window.ts';
 
 type RollupRow = Record<string, number | string | null>;
 
@@ -36,18 +43,24 @@ export class RollupEmitter {
       zone: string;
       start: number;
       revision: number;
+      final: boolean | number;
     }>(
-      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start, revision
+      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start, revision, final
        FROM rollup_emissions FINAL
        WHERE consumer_group = {g:String} AND kafka_partition = {p:UInt32} AND window_start >= {from:DateTime}`,
       { g: this.d.group, p: partition, from: chDateTime(Number(seen[0]!.t) - 86_400_000).slice(0, 19) },
     );
     const done = new Map(
-      emitted.map((e) => [windowKey(e.event_id, e.zone, e.granularity, Number(e.start)), Number(e.revision)]),
+      emitted.map((e) => [
+        windowKey(e.event_id, e.zone, e.granularity, Number(e.start)),
+        { revision: Number(e.revision), final: Boolean(e.final) },
+      ]),
     );
     for (const w of tracker.closable(graceMs)) {
-      const revision = done.get(w.key);
-      if (revision !== undefined) tracker.markEmitted(w.key, revision);
+      const prior = done.get(w.key);
+      if (prior === undefined) continue;
+      tracker.markEmitted(w.key, prior.revision);
+      if (prior.final) tracker.markFinalized(w.key);
     }
   }
 
@@ -63,12 +76,17 @@ export class RollupEmitter {
   }
 
   private async emitNow(tracker: WindowTracker, partition: number, graceMs: number): Promise<number> {
-    const due = [...tracker.closable(graceMs), ...tracker.pendingCorrections()];
-    if (due.length === 0) return 0;
-    const rows = await this.fetch(due);
+    const pending = [...tracker.closable(graceMs), ...tracker.pendingCorrections(), ...tracker.dueFinals()];
+    if (pending.length === 0) return 0;
+    const [rows, emittedBefore] = await Promise.all([this.fetch(pending), this.lastRevisions(pending)]);
+    // Never below a revision this group already emitted for the window (a replay re-closes windows).
+    const due = pending.map((w) => {
+      const before = emittedBefore.get(w.key);
+      return before !== undefined && before >= w.revision ? { ...w, revision: before + 1 } : w;
+    });
     const now = Date.now();
     const records = due.map((w) => ({
-      key: `${w.eventId}|${w.zone}|${w.granularity}|${w.start}`,
+      key: rollupTopicKey(w.eventId, w.zone, w.granularity, w.start),
       value: this.record(w, rows.get(w.key), now),
     }));
     await this.d.producer.send('rollups', records);
@@ -82,10 +100,35 @@ export class RollupEmitter {
         window_start: chDateTime(w.start).slice(0, 19),
         revision: w.revision,
         kafka_partition: partition,
+        final: w.final ?? false,
       })),
     );
-    for (const w of due) tracker.markEmitted(w.key);
+    for (const w of due) tracker.markEmitted(w.key, w.revision);
     return due.length;
+  }
+
+  /** The highest revision this group emitted for each window, where it emitted one. */
+  private async lastRevisions(windows: WindowEmission[]): Promise<Map<string, number>> {
+    const rows = await this.d.store.ingestQuery<{
+      granularity: 'hourly' | 'daily';
+      event_id: string;
+      zone: string;
+      start: number;
+      revision: number;
+    }>(
+      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start, max(revision) AS revision
+       FROM ${TABLES.rollupEmissions}
+       WHERE consumer_group = {g:String} AND event_id IN {ids:Array(String)} AND window_start IN {starts:Array(DateTime)}
+       GROUP BY granularity, event_id, zone, window_start`,
+      {
+        g: this.d.group,
+        ids: [...new Set(windows.map((w) => w.eventId))],
+        starts: [...new Set(windows.map((w) => chDateTime(w.start).slice(0, 19)))],
+      },
+    );
+    return new Map(
+      rows.map((r) => [windowKey(r.event_id, r.zone, r.granularity, Number(r.start)), Number(r.revision)]),
+    );
   }
 
   private async fetch(due: WindowEmission[]): Promise<Map<string, RollupRow>> {
@@ -120,6 +163,7 @@ export class RollupEmitter {
       window_start: w.start,
       window_end: w.end,
       revision: w.revision,
+      final: w.final ?? false,
       min_price_cents: nul(r?.min_price_cents),
       avg_price_cents: nul(r?.avg_price_cents),
       max_price_cents: nul(r?.max_price_cents),

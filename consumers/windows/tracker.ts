@@ -9,7 +9,8 @@
 // - A record for a window this tracker already emitted is late: it is counted, and the window gets
 //   one pending correction with revision + 1 (several late records before it is emitted share it).
 // - Emitted windows are remembered, compactly (key and revision), for `lateRetentionMs` past their
-//   end, then forgotten. A record older than that is reported late and `expired`: no correction is
+//   end. Then the window is final: it is handed out once more, marked final (`dueFinals`), and
+//   forgotten. A record older than that is reported late and `expired`: no correction is
 //   scheduled, because the tracker can no longer tell which revision went out. Its data still
 //   reaches ClickHouse.
 //
@@ -35,6 +36,8 @@ export interface WindowRef {
 export interface WindowEmission extends WindowRef {
   /** 0 for the first close, then +1 per correction (ZoneRollup.revision). */
   revision: number;
+  /** The late-data horizon has passed: nothing will change this window on the topic again. */
+  final?: boolean;
 }
 
 export interface ObserveResult {
@@ -50,6 +53,7 @@ export interface WindowTrackerState {
   open: WindowRef[];
   closed: Array<[key: string, end: number, revision: number]>;
   corrections: WindowEmission[];
+  finals?: WindowEmission[];
 }
 
 /** Emission order: by end, then the shorter window first (an hour before the day it closes), then key. */
@@ -66,6 +70,27 @@ function endOfKey(key: string): number | null {
   return start + windowLength(granularity);
 }
 
+/** The window a key names (ids may hold `|`: the granularity and start are read from the end). */
+function refOfKey(key: string): WindowRef | null {
+  const i = key.lastIndexOf('|');
+  const j = key.lastIndexOf('|', i - 1);
+  const k = key.lastIndexOf('|', j - 1);
+  const granularity = key.slice(j + 1, i);
+  const start = Number(key.slice(i + 1));
+  if (k < 0 || (granularity !== 'hourly' && granularity !== 'daily') || !Number.isFinite(start)) return null;
+  // The event id and zone: split at the first `|` (event ids are made by us and never hold one).
+  const head = key.slice(0, j);
+  const sep = head.indexOf('|');
+  return {
+    key,
+    eventId: head.slice(0, sep),
+    zone: head.slice(sep + 1),
+    granularity,
+    start,
+    end: start + windowLength(granularity),
+  };
+}
+
 /** Create one per Kafka partition: stream time is per partition. */
 export class WindowTracker {
   readonly lateRetentionMs: number;
@@ -75,6 +100,8 @@ export class WindowTracker {
   #open = new Map<number, Map<string, WindowRef>>();
   #closed = new Map<number, Map<string, number>>();
   #corrections = new Map<string, WindowEmission>();
+  /** Windows past the late-data horizon, to be emitted once more as final. */
+  #finals = new Map<string, WindowEmission>();
   #forgetAt = Infinity;
 
   constructor(opts: { lateRetentionMs?: number } = {}) {
@@ -136,12 +163,21 @@ export class WindowTracker {
   }
 
   /**
+   * Emitted windows whose end + lateRetentionMs the watermark has passed, each to be emitted once
+   * more with `final` (revision + 1), then forgotten. A pending correction is folded into it.
+   */
+  dueFinals(): WindowEmission[] {
+    return [...this.#finals.values()].map((f) => ({ ...f })).sort(byWindowOrder);
+  }
+
+  /**
    * Records that the window (from `closable` or `pendingCorrections`) was emitted, at the revision
    * handed out. A restart that rebuilds the tracker from an emission ledger passes the last
    * `revision` emitted instead, so the next correction continues from it. Returns false when there
    * was nothing to emit under that key (e.g. a repeated call).
    */
   markEmitted(key: string, revision?: number): boolean {
+    if (this.#finals.delete(key)) return true;
     const correction = this.#corrections.get(key);
     if (correction) {
       this.#corrections.delete(key);
@@ -179,6 +215,7 @@ export class WindowTracker {
       open: open.sort(byWindowOrder),
       closed: closed.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
       corrections: this.pendingCorrections(),
+      finals: this.dueFinals(),
     };
   }
 
@@ -196,6 +233,8 @@ export class WindowTracker {
     }
     for (const [key, end, revision] of state.closed) this.#remember(key, end, revision);
     for (const c of state.corrections) this.#corrections.set(c.key, { ...c });
+    this.#finals.clear();
+    for (const f of state.finals ?? []) this.#finals.set(f.key, { ...f });
     this.#forget();
   }
 
@@ -213,14 +252,34 @@ export class WindowTracker {
     this.#forget();
   }
 
-  /** Drops emitted windows whose end + lateRetention <= watermark (only when one is due). */
+  /**
+   * Moves emitted windows whose end + lateRetention <= watermark to the finals (only when one is
+   * due): they are forgotten once their final record is marked emitted.
+   */
   #forget(): void {
     const watermark = this.#watermark;
     if (watermark === null || watermark < this.#forgetAt) return;
     this.#forgetAt = Infinity;
-    for (const end of [...this.#closed.keys()]) {
-      if (end + this.lateRetentionMs <= watermark) this.#closed.delete(end);
-      else this.#forgetAt = Math.min(this.#forgetAt, end + this.lateRetentionMs);
+    for (const [end, byKey] of [...this.#closed]) {
+      if (end + this.lateRetentionMs > watermark) {
+        this.#forgetAt = Math.min(this.#forgetAt, end + this.lateRetentionMs);
+        continue;
+      }
+      this.#closed.delete(end);
+      for (const [key, revision] of byKey) {
+        const pending = this.#corrections.get(key);
+        this.#corrections.delete(key);
+        const ref = refOfKey(key);
+        if (ref) this.#finals.set(key, { ...ref, revision: pending?.revision ?? revision + 1, final: true });
+      }
     }
+  }
+
+  /** A window that was finalized elsewhere (e.g. before a restart): forget it without emitting. */
+  markFinalized(key: string): void {
+    this.#finals.delete(key);
+    this.#corrections.delete(key);
+    const end = endOfKey(key);
+    if (end !== null) this.#closed.get(end)?.delete(key);
   }
 }

@@ -17,6 +17,17 @@ export const windowStart = (tsMs: number, granularity: Granularity): number => {
 export const windowEnd = (tsMs: number, granularity: Granularity): number =>
   windowStart(tsMs, granularity) + windowLength(granularity);
 
-/** The key of topic tws.rollups.zones.v1: `event_id|zone|granularity|window_start`. */
+/** The tracker's key of a window: `event_id|zone|granularity|window_start` (read from its end). */
 export const windowKey = (eventId: string, zone: string, granularity: Granularity, start: number): string =>
   `${eventId}|${zone}|${granularity}|${start}`;
+
+/** `%` and `|` percent-encoded, so no id or zone name can forge a separator. */
+const keyPart = (s: string): string => s.replace(/%/g, '%25').replace(/\|/g, '%7C');
+
+/**
+ * The record key of tws.rollups.zones.v1: `event_id|zone|granularity|window_start`, with `%` and `|`
+ * in the event id and zone percent-encoded. Names without those characters give the same key as
+ * before the encoding existed; take the fields from the value anyway (docs/topics.md).
+ */
+export const rollupTopicKey = (eventId: string, zone: string, granularity: Granularity, start: number): string =>
+  `${keyPart(eventId)}|${keyPart(zone)}|${granularity}|${start}`;

@@ -53,7 +53,7 @@ export async function applyManagedViews(store: Store, views: readonly ManagedVie
   const wanted = new Set(views.map((v) => v.name));
   for (const [name, sum] of applied) {
     if (wanted.has(name) || sum === RETIRED) continue;
-    await store.command(`DROP VIEW IF EXISTS ${name}`);
+    await runDdl(store, `DROP VIEW IF EXISTS ${name}`);
     await store.insert(TABLES.managedViews, [{ name, checksum: RETIRED }]);
     result.dropped.push(name);
   }

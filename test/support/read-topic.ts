@@ -52,3 +52,18 @@ export async function readHeaders(
   await consumer.disconnect();
   return out;
 }
+
+/** Reads the keys of at least `min` records of `topic`, as strings. */
+export async function readKeys(kafka: Kafka, topic: string, min: number, timeoutMs = 60_000): Promise<string[]> {
+  const consumer = createConsumer(kafka, uniqueId('keys-'));
+  const out: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => void out.push(message.key?.toString() ?? ''),
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && out.length < min) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  return out;
+}
