@@ -230,3 +230,45 @@ describe('WindowTracker', () => {
     ]);
   });
 });
+
+describe('WindowTracker finality', () => {
+  it('hands an emitted window out once more, final, when stream time passes end + late retention', () => {
+    const tracker = new WindowTracker({ lateRetentionMs: DAY });
+    tracker.observe('ev1', 'Floor', T + 10 * M);
+    tracker.observe('ev1', 'Floor', T + H + 10 * M);
+    expect(flush(tracker).map((w) => w.key)).toEqual([hourKey(T)]);
+    // A correction before the horizon, then the horizon passes with it still pending.
+    tracker.observe('ev1', 'Floor', T + 20 * M);
+    expect(tracker.dueFinals()).toEqual([]);
+    tracker.observe('ev1', 'Floor', T + H + DAY);
+    const finals = tracker.dueFinals();
+    expect(finals).toContainEqual(expect.objectContaining({ key: hourKey(T), revision: 1, final: true }));
+    expect(tracker.pendingCorrections().map((w) => w.key)).not.toContain(hourKey(T)); // folded into the final
+    for (const f of finals) expect(tracker.markEmitted(f.key)).toBe(true);
+    expect(tracker.dueFinals()).toEqual([]);
+    // After the horizon, a record for the window is expired: nothing more is scheduled for it.
+    expect(tracker.observe('ev1', 'Floor', T + 30 * M)).toEqual({ late: true, expired: true });
+    expect(tracker.pendingCorrections().map((w) => w.key)).not.toContain(hourKey(T));
+  });
+
+  it('forgets a window finalized before a restart without handing it out again', () => {
+    const tracker = new WindowTracker({ lateRetentionMs: DAY });
+    tracker.observe('ev1', 'Floor', T + 10 * M);
+    tracker.observe('ev1', 'Floor', T + H + 10 * M);
+    flush(tracker);
+    tracker.markFinalized(hourKey(T));
+    tracker.observe('ev1', 'Floor', T + 2 * DAY);
+    expect(tracker.dueFinals().map((w) => w.key)).not.toContain(hourKey(T));
+  });
+
+  it('reads event, zone, granularity and start from a key whose zone holds the separator', () => {
+    const tracker = new WindowTracker({ lateRetentionMs: H });
+    tracker.observe('ev1', 'Floor|A', T + 10 * M);
+    tracker.observe('ev1', 'Floor|A', T + H + 10 * M);
+    flush(tracker);
+    tracker.observe('ev1', 'Floor|A', T + 3 * H);
+    expect(tracker.dueFinals()).toContainEqual(
+      expect.objectContaining({ eventId: 'ev1', zone: 'Floor|A', granularity: 'hourly', start: T, final: true }),
+    );
+  });
+});
