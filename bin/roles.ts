@@ -141,7 +141,7 @@ export async function startWorkerRole(
     kafka: ctx.kafka,
     config: ctx.config,
     producer,
-    sources: buildSources(ctx.config, opts),
+    sources: await buildSources(ctx.config, opts),
     log: ctx.log.child({ component: 'worker' }),
   });
   await worker.start();

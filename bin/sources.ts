@@ -1,22 +1,44 @@
-// The listing sources a worker can use, keyed by the catalog's `source` field.
+// The listing sources a worker can use: one per entry of the registry (lib/sources/registry.ts),
+// built by its adapter folder (producers/sources/<adapter>/index.ts, loaded by that convention so a
+// new marketplace needs no line here), each with its own settings and its own rate limiter.
+import { ConfigError } from '../lib/errors.ts';
 import type { Config } from '../lib/config.ts';
+import { SOURCES } from '../lib/sources/registry.ts';
 import { SlidingWindowRateLimiter } from '../producers/rate-limiter.ts';
-import type { ListingSource } from '../producers/sources/source.ts';
-import { VividSeatsSource } from '../producers/sources/vividseats.ts';
+import type { CreateListingSource, ListingSource } from '../producers/sources/source.ts';
 
-export function buildSources(config: Config, overrides: { simUrl?: string } = {}): Record<string, ListingSource> {
-  // One limiter per process, keyed by host: N workers make N × the limit in total (docs/operations.md).
-  const rateLimiter = new SlidingWindowRateLimiter({ limit: config.source.ratePerMinute });
-  const common = { path: config.source.path, timeoutMs: config.source.timeoutMs, rateLimiter };
-  const simUrl =
-    overrides.simUrl ??
-    (config.source.kind === 'simulated' && config.source.baseUrl
-      ? config.source.baseUrl
-      : `http://127.0.0.1:${config.sim.port}`);
-  const vividUrl =
-    config.source.kind === 'vividseats' && config.source.baseUrl ? config.source.baseUrl : 'https://www.vividseats.com';
-  return {
-    simulated: new VividSeatsSource({ ...common, name: 'simulated', baseUrl: simUrl }),
-    vividseats: new VividSeatsSource({ ...common, name: 'vividseats', baseUrl: vividUrl }),
-  };
+/** The factory of an adapter folder; a registry entry naming a folder without one is a start-up error. */
+export async function adapterFactory(adapter: string): Promise<CreateListingSource> {
+  const mod: { createListingSource?: unknown } = await import(`../producers/sources/${adapter}/index.ts`).catch(
+    (err: unknown) => {
+      throw new ConfigError(
+        `source adapter "${adapter}": producers/sources/${adapter}/index.ts cannot be loaded (${String(err)})`,
+      );
+    },
+  );
+  if (typeof mod.createListingSource !== 'function')
+    throw new ConfigError(
+      `source adapter "${adapter}": producers/sources/${adapter}/index.ts exports no createListingSource`,
+    );
+  return mod.createListingSource as CreateListingSource;
+}
+
+export async function buildSources(
+  config: Config,
+  overrides: { simUrl?: string } = {},
+): Promise<Record<string, ListingSource>> {
+  const out: Record<string, ListingSource> = {};
+  for (const entry of SOURCES) {
+    const s = config.sources[entry.name];
+    const create = await adapterFactory(entry.adapter);
+    out[entry.name] = create({
+      name: entry.name,
+      baseUrl: s.onSimulator && overrides.simUrl ? overrides.simUrl : s.baseUrl,
+      ...(s.path !== undefined && { path: s.path }),
+      timeoutMs: s.timeoutMs,
+      // One limiter per source and process: N workers make N × the limit in total (docs/operations.md).
+      rateLimiter: new SlidingWindowRateLimiter({ limit: s.ratePerMinute }),
+    });
+  }
+  return out;
 }

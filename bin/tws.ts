@@ -57,7 +57,10 @@ function setup(cmd: Command): { config: Config; log: ReturnType<typeof createLog
   if (opts.logLevel) env.TWS_LOG_LEVEL = opts.logLevel;
   const config = loadConfig(env);
   const format = config.logFormat === 'auto' ? undefined : config.logFormat;
-  return { config, log: createLogger({ level: config.logLevel, format }), env };
+  const log = createLogger({ level: config.logLevel, format });
+  // Deprecated settings, and settings that change nothing: said once, at start-up, by name.
+  for (const w of config.warnings) log.warn({ setting: w.setting }, w.message);
+  return { config, log, env };
 }
 
 /** The local stack's settings from the same flags, environment and config file as the roles'. */

@@ -6,6 +6,15 @@ import { z } from 'zod';
 import { holdsPem, isLocalStackBroker, isLocalStackRegistry, settingConflicts } from './config-rules.ts';
 import { ConfigError } from './errors.ts';
 import { readSecretFiles, shownValue } from './secrets.ts';
+import { SOURCE_NAMES, type SourceName } from './sources/registry.ts';
+import {
+  resolveSourceSettings,
+  sourceSettingConflicts,
+  sourceSettingsShape,
+  type SettingWarning,
+  type SourceInput,
+  type SourceSettings,
+} from './sources/settings.ts';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
@@ -87,9 +96,16 @@ const envShape = z.object({
     .optional(),
   TWS_CHDB_PATH: z.string().optional(),
 
-  TWS_SOURCE: z.enum(['simulated', 'vividseats']).default('simulated'),
+  /** Deprecated: which source TWS_SOURCE_BASE_URL / TWS_SOURCE_PATH apply to (lib/sources/settings.ts). */
+  TWS_SOURCE: z.enum(SOURCE_NAMES).optional(),
   TWS_SOURCE_BASE_URL: url.optional(),
-  TWS_SOURCE_PATH: z.string().startsWith('/').default('/hermes/api/v1/listings'),
+  TWS_SOURCE_PATH: z.string().startsWith('/').optional(),
+  /** TWS_SOURCES__<NAME>__BASE_URL, __PATH, __RATE_LIMIT_PER_MINUTE, __REQUEST_TIMEOUT_MS per source. */
+  ...sourceSettingsShape(),
+  /** Cross-site dedupe: all-in prices within this fraction are the same inventory (docs/metrics.md). */
+  TWS_DEDUPE_PRICE_TOLERANCE: num(0, 0.5).default(0.02),
+  /** How old another source's latest snapshot may be and still count in an event's all-sources view. */
+  TWS_ALL_SOURCES_MAX_AGE_SECONDS: int(60, 86_400).default(3_600),
   TWS_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(60),
   TWS_SCRAPE_CONCURRENCY: int(1, 256).default(4),
   TWS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
@@ -147,7 +163,7 @@ const envShape = z.object({
 /** Each key is the environment variable that sets it; pairs that must agree are checked too. */
 export const envSchema = envShape.superRefine((e, ctx) => {
   // Settings that contradict each other, or one that needs another (lib/config-rules.ts).
-  for (const c of settingConflicts(e))
+  for (const c of [...settingConflicts(e), ...sourceSettingConflicts(e as SourceInput)])
     ctx.addIssue({ code: 'custom', path: [c.setting], message: c.message, params: { conflict: true } });
 });
 
@@ -191,9 +207,7 @@ export interface Config {
    */
   localStack: { kafkaPort: number; registryPort: number; kafka: boolean; registry: boolean };
   source: {
-    kind: Env['TWS_SOURCE'];
-    baseUrl: string | undefined;
-    path: string;
+    /** The defaults of every source's own politeness settings (`sources`). */
     ratePerMinute: number;
     concurrency: number;
     timeoutMs: number;
@@ -204,6 +218,12 @@ export interface Config {
     errorsPerHour: number;
     /** Price alerts (docs/alerts.md). */
     group: string;
+  /** Each registered source's base URL and politeness (lib/sources/settings.ts). */
+  sources: Record<SourceName, SourceSettings>;
+  /** Across sources: the dedupe tolerance and how old a source's latest snapshot may be (docs/metrics.md). */
+  market: { dedupeTolerance: number; maxAgeSeconds: number };
+  /** Settings that are deprecated or have no effect, for a start-up warning each. */
+  warnings: SettingWarning[];
     secretKey: string | undefined;
     sourceDownAfter: number;
     delivery: { attempts: number; initialDelayMs: number; maxDelayMs: number; timeoutMs: number };
@@ -281,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   const dataDir = resolve(e.TWS_DATA_DIR);
   const kafkaPort = e.TWS_KAFKA_PORT ?? 9092;
+  const { sources, warnings } = resolveSourceSettings(e as SourceInput, new Set(Object.keys(picked)));
   const registryPort = e.TWS_REGISTRY_PORT ?? 8081;
   const brokers = e.KAFKA_BROKERS ?? [`127.0.0.1:${kafkaPort}`];
   const registryUrl = e.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`;
@@ -346,9 +367,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : { mode: 'embedded', path: resolve(e.TWS_CHDB_PATH ?? `${dataDir}/chdb`), database: e.CLICKHOUSE_DATABASE },
     source: {
-      kind: e.TWS_SOURCE,
-      baseUrl: e.TWS_SOURCE_BASE_URL,
-      path: e.TWS_SOURCE_PATH,
       ratePerMinute: e.TWS_RATE_LIMIT_PER_MINUTE,
       concurrency: e.TWS_SCRAPE_CONCURRENCY,
       timeoutMs: e.TWS_REQUEST_TIMEOUT_MS,
@@ -361,6 +379,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secretKey: e.TWS_ALERT_SECRET_KEY,
       sourceDownAfter: e.TWS_ALERT_SOURCE_DOWN_AFTER,
       delivery: {
+    sources,
+    market: { dedupeTolerance: e.TWS_DEDUPE_PRICE_TOLERANCE, maxAgeSeconds: e.TWS_ALL_SOURCES_MAX_AGE_SECONDS },
+    warnings,
         attempts: e.TWS_ALERT_DELIVERY_ATTEMPTS,
         initialDelayMs: e.TWS_ALERT_RETRY_INITIAL_MS,
         maxDelayMs: e.TWS_ALERT_RETRY_MAX_MS,

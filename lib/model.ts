@@ -11,6 +11,8 @@ export interface Listing {
   all_in_price_cents: number | null;
   /** Quantities the seller allows to buy (hermes `m`); null when the source gives none. */
   splits: number[] | null;
+  /** Seat numbers (Gametime `seats`); null or absent when the source does not disclose them. */
+  seats?: string[] | null;
 }
 
 export interface Section {

@@ -45,7 +45,7 @@ phaseMain(async () => {
     kafka,
     config,
     producer,
-    sources: buildSources(config, { simUrl }),
+    sources: await buildSources(config, { simUrl }),
     log: silentLogger,
   });
   const request = (i: number): ScrapeRequest => {

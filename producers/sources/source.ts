@@ -1,6 +1,8 @@
 // The contract every marketplace adapter fulfils, and the one error type it throws.
 import { TwsError } from '../../lib/errors.ts';
 import type { RejectedCount, ScrapeErrorKind, Zone } from '../../lib/model.ts';
+import type { FetchJsonOptions } from '../http/fetch-json.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
 
 export interface FetchResult {
   zones: Zone[];
@@ -20,6 +22,24 @@ export interface ListingSource {
 
 export interface SourceErrorDetails {
   httpStatus?: number;
+/** What every adapter folder's `createListingSource` is given (bin/sources.ts builds it per source). */
+export interface ListingSourceOptions {
+  /** The registry's name, recorded on every snapshot. */
+  name: string;
+  /** e.g. https://www.vividseats.com; the adapter appends its path. */
+  baseUrl: string;
+  /** The listings path on the host; default: the adapter's own. */
+  path?: string;
+  timeoutMs: number;
+  /** This source's own limiter: its politeness is its own, whatever host it shares. */
+  rateLimiter: RateLimiter;
+  /** Retry, backoff and test seams passed to fetchJson. */
+  http?: Omit<FetchJsonOptions, 'rateLimiter' | 'timeoutMs' | 'signal'>;
+}
+
+/** The one export of producers/sources/<adapter>/index.ts. */
+export type CreateListingSource = (opts: ListingSourceOptions) => ListingSource;
+
   attempts?: number;
   retries?: number;
   /** The wait the server asked for (Retry-After), already parsed to ms. */

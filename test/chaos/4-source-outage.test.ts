@@ -86,7 +86,7 @@ beforeAll(async () => {
     kafka,
     config,
     producer: await producer(),
-    sources: buildSources(config),
+    sources: await buildSources(config),
     log: silentLogger,
   });
   await worker.start();

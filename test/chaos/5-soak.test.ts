@@ -82,7 +82,7 @@ beforeAll(async () => {
     kafka,
     config: env.config,
     producer: await producer(),
-    sources: buildSources(env.config),
+    sources: await buildSources(env.config),
     log: silentLogger,
   });
   await worker.start();

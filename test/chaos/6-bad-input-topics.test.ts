@@ -115,7 +115,7 @@ beforeAll(async () => {
     kafka,
     config: env.config,
     producer,
-    sources: buildSources(env.config),
+    sources: await buildSources(env.config),
     log: silentLogger,
   });
   await worker.start();

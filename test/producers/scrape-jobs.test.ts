@@ -73,7 +73,7 @@ async function newWorker(id: string): Promise<ScrapeWorker> {
     kafka: env.kafka,
     config,
     producer: await newProducer(),
-    sources: buildSources(config),
+    sources: await buildSources(config),
     log: silentLogger,
     workerId: id,
   });

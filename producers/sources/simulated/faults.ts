@@ -20,6 +20,8 @@ export const faultRuleSchema = z.strictObject({
   kind: z.enum(FAULT_KINDS),
   /** Only requests for these productions; all when absent. */
   productionIds: z.array(z.string()).optional(),
+  /** Only requests to this API (Vivid Seats' hermes or Gametime's); both when absent. */
+  api: z.enum(['hermes', 'gametime']).optional(),
   /** Fires this many times, then is spent; unlimited when absent. */
   count: z.number().int().min(1).optional(),
   /** Chance that a matching request is hit (seeded draw); default 1. */
@@ -33,6 +35,9 @@ export const faultRuleSchema = z.strictObject({
 });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+/** The marketplace APIs the simulator speaks. */
+export type SimApi = NonNullable<FaultRule['api']>;
 
 export const faultPlanSchema = z.array(faultRuleSchema);
 
@@ -53,9 +58,10 @@ export class FaultInjector {
   }
 
   /** The fault that answers this request, if any; spends one use of a counted rule. */
-  take(productionId: string | null): FaultRule | undefined {
+  take(productionId: string | null, api: SimApi = 'hermes'): FaultRule | undefined {
     for (const r of this.rules) {
       if (r.left <= 0) continue;
+      if (r.rule.api !== undefined && r.rule.api !== api) continue;
       if (r.rule.productionIds && (productionId === null || !r.rule.productionIds.includes(productionId))) continue;
       if (r.rule.probability !== undefined && this.random() >= r.rule.probability) continue;
       r.left--;

@@ -1,11 +1,13 @@
 // What the simulated marketplace was asked, so tests can check the scraper's politeness from the
 // server's side. Bounded: a long-running simulator must not grow without limit.
-import type { FaultKind } from './faults.ts';
+import type { FaultKind, SimApi } from './faults.ts';
 
 export interface RequestLogEntry {
   /** Arrival time, epoch ms (wall clock, whatever the market's clock says). */
   at: number;
   productionId: string | null;
+  /** Which marketplace API was asked: each source's politeness is checked on its own. */
+  api: SimApi;
   /** The status answered; 0 when the connection was reset without an answer. */
   status: number;
   fault: FaultKind | null;
@@ -30,10 +32,15 @@ export class RequestLog {
   constructor(private readonly limit = 100_000) {}
 
   /** Records an arrival; the caller fills in status (and fault) once known. */
-  arrive(productionId: string | null, headers: { 'user-agent'?: string; accept?: string } = {}): RequestLogEntry {
+  arrive(
+    productionId: string | null,
+    headers: { 'user-agent'?: string; accept?: string } = {},
+    api: SimApi = 'hermes',
+  ): RequestLogEntry {
     const entry: RequestLogEntry = {
       at: Date.now(),
       productionId,
+      api,
       status: 0,
       fault: null,
       userAgent: headers['user-agent'] ?? null,

@@ -1,10 +1,13 @@
-// The simulated marketplace over real HTTP: the same hermes endpoint as Vivid Seats, plus admin
-// routes under /__sim/ to list productions, read the request log and inject faults.
+// The simulated marketplace over real HTTP: the same hermes endpoint as Vivid Seats and the same
+// listings endpoint as Gametime's mobile API (./gametime.ts), plus admin routes under /__sim/ to list
+// productions, read the request log and inject faults.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../../lib/errors.ts';
+import { GAMETIME_LISTINGS_PATH } from '../gametime/parser.ts';
 import { HERMES_LISTINGS_PATH } from '../hermes.ts';
-import { FaultInjector, faultPlanSchema, type FaultRule } from './faults.ts';
+import { FaultInjector, faultPlanSchema, type FaultRule, type SimApi } from './faults.ts';
+import { gametimeEventId, gametimeView } from './gametime.ts';
 import { createMarket, type SimProduction } from './market.ts';
 import { RequestLog, type SimStats } from './request-log.ts';
 
@@ -30,6 +33,19 @@ export interface SimulatedMarketplace {
   setFaults(plan: readonly FaultRule[]): void;
   clearFaults(): void;
   productions(): SimProduction[];
+  /** A production's event id on the simulated Gametime API. */
+  gametimeEventId(productionId: string): string;
+}
+
+/** One marketplace API the simulator speaks: its event id parameter and its body. */
+interface SimApiSpec {
+  api: SimApi;
+  param: string;
+  /** The production an event id names (fault rules and the request log use production ids). */
+  productionOf(eventId: string | null): string | null;
+  body(eventId: string, atMs: number): unknown;
+  /** A body cut short, as a dropped connection leaves it. */
+  truncated: string;
 }
 
 const CHALLENGE_PAGE =
@@ -71,14 +87,33 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
       timers.add(t);
     });
 
-  async function listings(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const productionId = url.searchParams.get('productionId');
-    const entry = log.arrive(productionId, req.headers);
+  const gametime = gametimeView(seed, market);
+  const apis: Record<string, SimApiSpec> = {
+    [HERMES_LISTINGS_PATH]: {
+      api: 'hermes',
+      param: 'productionId',
+      productionOf: (id) => id,
+      body: (id, at) => market.listingsAt(id, at),
+      truncated: '{"global":[{"listingCount":"12"}],"groups":[{"i":"1","n":"Flo',
+    },
+    [GAMETIME_LISTINGS_PATH]: {
+      api: 'gametime',
+      param: 'event_id',
+      productionOf: (id) => gametime.productionOf(id)?.productionId ?? id,
+      body: (id, at) => gametime.listingsAt(id, at),
+      truncated: '{"listings":[{"id":"gt-1","section":"112","section_group":"Lower Le',
+    },
+  };
+
+  async function listings(req: IncomingMessage, res: ServerResponse, url: URL, spec: SimApiSpec): Promise<void> {
+    const eventId = url.searchParams.get(spec.param);
+    const productionId = spec.productionOf(eventId);
+    const entry = log.arrive(productionId, req.headers, spec.api);
     const answer = (status: number, body: string, headers?: Record<string, string>) => {
       entry.status = status;
       send(res, status, body, headers);
     };
-    const fault = faults.take(productionId);
+    const fault = faults.take(productionId, spec.api);
     entry.fault = fault?.kind ?? null;
     switch (fault?.kind) {
       case 'reset':
@@ -95,15 +130,15 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
       case 'html':
         return answer(200, CHALLENGE_PAGE, { 'content-type': 'text/html; charset=utf-8' });
       case 'malformed':
-        return answer(200, '{"global":[{"listingCount":"12"}],"groups":[{"i":"1","n":"Flo');
+        return answer(200, spec.truncated);
       case 'not_found':
         return answer(404, JSON.stringify({ error: 'production not found' }));
       case 'slow':
         await delay(fault.delayMs ?? 1000);
         break;
     }
-    if (!productionId) return answer(400, JSON.stringify({ error: 'productionId is required' }));
-    const body = market.listingsAt(productionId, now());
+    if (!eventId) return answer(400, JSON.stringify({ error: `${spec.param} is required` }));
+    const body = spec.body(eventId, now());
     if (!body) return answer(404, JSON.stringify({ error: 'production not found' }));
     answer(200, JSON.stringify(body));
   }
@@ -112,6 +147,12 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
     switch (route) {
       case 'GET /__sim/productions':
         return sendJson(res, 200, market.productions);
+      case 'GET /__sim/gametime-events':
+        return sendJson(
+          res,
+          200,
+          Object.fromEntries(market.productions.map((p) => [p.productionId, gametimeEventId(seed, p.productionId)])),
+        );
       case 'GET /__sim/stats':
         return sendJson(res, 200, log.stats());
       case 'DELETE /__sim/stats':
@@ -138,10 +179,8 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
-    const handled =
-      req.method === 'GET' && url.pathname === HERMES_LISTINGS_PATH
-        ? listings(req, res, url)
-        : admin(req, res, `${req.method} ${url.pathname}`);
+    const api = req.method === 'GET' ? apis[url.pathname] : undefined;
+    const handled = api ? listings(req, res, url, api) : admin(req, res, `${req.method} ${url.pathname}`);
     handled.catch((err: unknown) => sendJson(res, 500, { error: errorMessage(err) }));
   });
 
@@ -170,5 +209,6 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
     setFaults: (plan) => faults.set(faultPlanSchema.parse(plan)),
     clearFaults: () => faults.clear(),
     productions: () => structuredClone(market.productions) as SimProduction[],
+    gametimeEventId: (productionId) => gametimeEventId(seed, productionId),
   };
 }

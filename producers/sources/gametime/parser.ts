@@ -1,0 +1,137 @@
+// Gametime's listings (`GET /v1/listings?event_id=` on its mobile API), read tolerantly, as
+// open-source scrapers describe it (the shape is pinned in ./README.md):
+//
+//   { "listings": [ { "id", "section", "section_group", "row", "seats": ["5", "6"],
+//                     "lots": [2], "price": { "prefee": 12050, "total": 15063 }, … } ] }
+//
+// Prices are integer cents per ticket (`prefee` before fees, `total` all-in); `lots` are the
+// quantities a buyer may take, i.e. our splits; `section_group` is the zone. Numbers may arrive as
+// strings, unknown fields are ignored, and a malformed listing is left out with a counted reason
+// (the same reasons as the hermes parser) instead of failing the whole event.
+import type { Listing, RejectedCount, Section, Zone } from '../../../lib/model.ts';
+import { SourceError } from '../source.ts';
+
+/** Where the endpoint lives on the marketplace's host. */
+export const GAMETIME_LISTINGS_PATH = '/v1/listings';
+
+export type GametimeRejectReason = 'not_an_object' | 'missing_id' | 'missing_zone' | 'bad_quantity' | 'missing_price';
+
+export interface ParsedGametime {
+  zones: Zone[];
+  rejected: RejectedCount[];
+}
+
+// The Avro contract stores quantities and splits as int and cents as long.
+const MAX_INT = 2 ** 31 - 1;
+
+type Obj = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A non-empty string or a finite number, as a trimmed string; null otherwise. */
+function text(v: unknown): string | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
+  if (typeof v !== 'string') return null;
+  const s = v.trim();
+  return s === '' ? null : s;
+}
+
+/** A label given as text or as an object with a `name` (both are seen for sections and groups). */
+const label = (v: unknown): string | null => text(v) ?? (isObject(v) ? text(v.name) : null);
+
+/** A finite number, or a string holding one. `Number('')` is 0, hence the text() guard. */
+function num(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  const s = text(v);
+  if (s === null) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Already cents: a whole number, rounded when the source sent a fraction of a cent. */
+function cents(v: unknown): number | null {
+  const n = num(v);
+  if (n === null) return null;
+  const c = Math.round(n);
+  return Number.isSafeInteger(c) ? c : null;
+}
+
+const isCount = (n: number | null): n is number => n !== null && Number.isInteger(n) && n >= 1 && n <= MAX_INT;
+
+/** `lots`: [2, 4], "2,4" or 4; unreadable, zero and negative entries are dropped. */
+export function parseLots(v: unknown): number[] | null {
+  const parts = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : typeof v === 'number' ? [v] : [];
+  const lots = [...new Set(parts.map(num).filter(isCount))].sort((a, b) => a - b);
+  return lots.length > 0 ? lots : null;
+}
+
+/** Seat numbers as labels; an absent list (seats not disclosed) is empty. */
+export function parseSeats(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(text).filter((s): s is string => s !== null) : [];
+}
+
+type ListingResult =
+  { ok: true; zone: string; section: string; listing: Listing } | { ok: false; reason: GametimeRejectReason };
+
+function parseListing(l: unknown): ListingResult {
+  if (!isObject(l)) return { ok: false, reason: 'not_an_object' };
+  const id = text(l.id);
+  if (id === null) return { ok: false, reason: 'missing_id' };
+  const zone = label(l.section_group);
+  if (zone === null) return { ok: false, reason: 'missing_zone' };
+  const seats = parseSeats(l.seats);
+  const lots = parseLots(l.lots);
+  // The seats listed are the quantity; without them, the largest lot a buyer may take.
+  const quantity = Math.max(seats.length, lots === null ? 0 : lots[lots.length - 1]!);
+  if (!isCount(quantity)) return { ok: false, reason: 'bad_quantity' };
+  const price = isObject(l.price) ? l.price : {};
+  const base = cents(price.prefee);
+  const allIn = cents(price.total);
+  if (base === null && allIn === null) return { ok: false, reason: 'missing_price' };
+  return {
+    ok: true,
+    zone,
+    section: label(l.section) ?? '',
+    listing: {
+      listing_id: id,
+      row: text(l.row) ?? '',
+      quantity,
+      base_price_cents: base,
+      all_in_price_cents: allIn,
+      splits: lots,
+      seats: seats.length > 0 ? seats : null,
+    },
+  };
+}
+
+export function parseGametime(body: unknown): ParsedGametime {
+  if (!isObject(body)) throw new SourceError('parse', 'listings body is not a JSON object');
+  // null is read as "absent": zero listings.
+  const listings = body.listings ?? [];
+  if (!Array.isArray(listings)) throw new SourceError('parse', 'listings body: "listings" is not an array');
+
+  // Map keeps insertion order: zones and sections as the listings first mention them.
+  const zones = new Map<string, Map<string, Listing[]>>();
+  const rejected = new Map<GametimeRejectReason, number>();
+  for (const l of listings) {
+    const r = parseListing(l);
+    if (!r.ok) {
+      rejected.set(r.reason, (rejected.get(r.reason) ?? 0) + 1);
+      continue;
+    }
+    let sections = zones.get(r.zone);
+    if (!sections) zones.set(r.zone, (sections = new Map()));
+    let list = sections.get(r.section);
+    if (!list) sections.set(r.section, (list = []));
+    list.push(r.listing);
+  }
+  return {
+    // Gametime names its groups without ids: the name is the zone's id too.
+    zones: [...zones].map(([name, sections]): Zone => ({
+      zone_id: name,
+      name,
+      sections: [...sections].map(([section, list]): Section => ({ name: section, listings: list })),
+    })),
+    rejected: [...rejected].map(([reason, count]) => ({ reason, count })),
+  };
+}
