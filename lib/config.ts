@@ -213,17 +213,17 @@ export interface Config {
     timeoutMs: number;
     intervalSeconds: number;
   };
-  alerts: {
-    webhookUrl: string | undefined;
-    errorsPerHour: number;
-    /** Price alerts (docs/alerts.md). */
-    group: string;
   /** Each registered source's base URL and politeness (lib/sources/settings.ts). */
   sources: Record<SourceName, SourceSettings>;
   /** Across sources: the dedupe tolerance and how old a source's latest snapshot may be (docs/metrics.md). */
   market: { dedupeTolerance: number; maxAgeSeconds: number };
   /** Settings that are deprecated or have no effect, for a start-up warning each. */
   warnings: SettingWarning[];
+  alerts: {
+    webhookUrl: string | undefined;
+    errorsPerHour: number;
+    /** Price alerts (docs/alerts.md). */
+    group: string;
     secretKey: string | undefined;
     sourceDownAfter: number;
     delivery: { attempts: number; initialDelayMs: number; maxDelayMs: number; timeoutMs: number };
@@ -294,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, variable);
   }
   const e = parsed.data;
+  const { sources, warnings } = resolveSourceSettings(e as SourceInput, new Set(Object.keys(picked)));
   if (e.TWS_CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL)
     throw new ConfigError(
       'invalid configuration:\n  TWS_CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (a cluster is server mode; embedded chDB is one process)',
@@ -301,7 +302,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   const dataDir = resolve(e.TWS_DATA_DIR);
   const kafkaPort = e.TWS_KAFKA_PORT ?? 9092;
-  const { sources, warnings } = resolveSourceSettings(e as SourceInput, new Set(Object.keys(picked)));
   const registryPort = e.TWS_REGISTRY_PORT ?? 8081;
   const brokers = e.KAFKA_BROKERS ?? [`127.0.0.1:${kafkaPort}`];
   const registryUrl = e.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`;
@@ -372,6 +372,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.TWS_REQUEST_TIMEOUT_MS,
       intervalSeconds: e.TWS_SCRAPE_INTERVAL_SECONDS,
     },
+    sources,
+    market: { dedupeTolerance: e.TWS_DEDUPE_PRICE_TOLERANCE, maxAgeSeconds: e.TWS_ALL_SOURCES_MAX_AGE_SECONDS },
+    warnings,
     alerts: {
       webhookUrl: e.TWS_ALERT_WEBHOOK_URL,
       errorsPerHour: e.TWS_ALERT_ERRORS_PER_HOUR,
@@ -379,9 +382,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secretKey: e.TWS_ALERT_SECRET_KEY,
       sourceDownAfter: e.TWS_ALERT_SOURCE_DOWN_AFTER,
       delivery: {
-    sources,
-    market: { dedupeTolerance: e.TWS_DEDUPE_PRICE_TOLERANCE, maxAgeSeconds: e.TWS_ALL_SOURCES_MAX_AGE_SECONDS },
-    warnings,
         attempts: e.TWS_ALERT_DELIVERY_ATTEMPTS,
         initialDelayMs: e.TWS_ALERT_RETRY_INITIAL_MS,
         maxDelayMs: e.TWS_ALERT_RETRY_MAX_MS,

@@ -20,8 +20,6 @@ export interface ListingSource {
   fetchListings(sourceEventId: string, signal?: AbortSignal): Promise<FetchResult>;
 }
 
-export interface SourceErrorDetails {
-  httpStatus?: number;
 /** What every adapter folder's `createListingSource` is given (bin/sources.ts builds it per source). */
 export interface ListingSourceOptions {
   /** The registry's name, recorded on every snapshot. */
@@ -40,6 +38,8 @@ export interface ListingSourceOptions {
 /** The one export of producers/sources/<adapter>/index.ts. */
 export type CreateListingSource = (opts: ListingSourceOptions) => ListingSource;
 
+export interface SourceErrorDetails {
+  httpStatus?: number;
   attempts?: number;
   retries?: number;
   /** The wait the server asked for (Retry-After), already parsed to ms. */
