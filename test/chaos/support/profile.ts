@@ -38,7 +38,9 @@ const PROFILES: Record<ProfileName, Profile> = {
     brokerRestart: { perSecond: 30, beforeMs: 4_000, afterMs: 4_000, downMs: [5_000] },
     killLoop: { kills: 6, perSecond: 15, maxKillDelayMs: 3_000 },
     storeOutage: { outageMs: 5_000, snapshots: 400 },
-    sourceOutage: { phaseMs: 12_000 },
+    // A job in the slow outage takes 5 s or more (three 500 ms timeouts and their backoff) and the
+    // next starts 2 s later: 12 s held one whole job at best, and sometimes none.
+    sourceOutage: { phaseMs: 20_000 },
     soak: { durationMs: 60_000, events: 20, intervalSeconds: 1 },
     fuzz: { runsPerTopic: 3, parserRuns: 2_000, apiRuns: 100 },
   },
