@@ -31,7 +31,7 @@ const ABOUT: Record<string, { file: string; what: string }> = {
   },
   'parser-fuzz': {
     file: '6-bad-input-parser.test.ts',
-    what: 'Extends the property test of `producers/sources/hermes.test.ts` with nastier payloads (hex and exponent numbers, huge and negative strings, `__proto__`/`constructor` keys, deep nesting, lone surrogates) and with the whole adapter (`VividSeatsSource` over HTTP: random status codes, content types, Retry-After values, reset sockets, truncated and binary bodies). Checked: only `SourceError` is ever thrown; what is returned fits the contract (ids, int32 quantities and splits, safe-integer cents, every ticket kept or counted as rejected) and encodes with the `ListingSnapshot` Avro schema; 50,000 tickets parse in linear time.',
+    what: 'Extends the property test of `producers/sources/hermes.test.ts` with nastier payloads (hex and exponent numbers, huge and negative strings, `__proto__`/`constructor` keys, deep nesting, lone surrogates) and with the whole adapter (`VividSeatsSource` over HTTP: random status codes, content types, Retry-After values, reset sockets, truncated and binary bodies). Checked: only `SourceError` is ever thrown; what is returned fits the contract (ids, int32 quantities and splits, safe-integer cents, every ticket kept or counted as rejected) and encodes with the `ListingSnapshot` Avro schema; each property reaches the accepted path (parsed, with listings) in a set share of its runs; parsing is linear (20,000 tickets take no longer in one payload than in 200 of 100), and 50,000 tickets all parse.',
   },
   'api-fuzz': {
     file: '6-bad-input-api.test.ts',
