@@ -2,6 +2,7 @@
 // the `events`, `scrape_jobs` and `scraper_logs` tables, through the same exactly-once runner.
 import { catalogRow } from '../../lib/catalog/catalog.ts';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
+import { TABLES } from '../../lib/clickhouse/tables.ts';
 import { checkCatalogEvent, checkScrapeJob, checkScrapeLog } from '../../lib/records/plausible.ts';
 import type { TopicNames } from '../../lib/kafka/topics.ts';
 import type { CatalogEvent, ScrapeJob, ScrapeLog } from '../../lib/model.ts';
@@ -35,11 +36,11 @@ export class OpsHandler implements BatchHandler<OpsRecord> {
     const values = records.map((r) => r.value);
     switch (where.topic) {
       case this.topics.catalog:
-        return { inserts: [{ table: 'events', rows: (values as CatalogEvent[]).map(catalogRow) }] };
+        return { inserts: [{ table: TABLES.events, rows: (values as CatalogEvent[]).map(catalogRow) }] };
       case this.topics.scrapeJobs:
-        return { inserts: [{ table: 'scrape_jobs', rows: (values as ScrapeJob[]).map(jobRow) }] };
+        return { inserts: [{ table: TABLES.scrapeJobs, rows: (values as ScrapeJob[]).map(jobRow) }] };
       case this.topics.scrapeLogs:
-        return { inserts: [{ table: 'scraper_logs', rows: (values as ScrapeLog[]).map(logRow) }] };
+        return { inserts: [{ table: TABLES.scraperLogs, rows: (values as ScrapeLog[]).map(logRow) }] };
       default:
         return { inserts: [] };
     }

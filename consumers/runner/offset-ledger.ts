@@ -2,8 +2,10 @@
 // offset range written, with a phase. `before` is written ahead of the data, `after` once the data
 // is in. After a crash, a `before` range is re-formed exactly and re-inserted under the same dedup
 // tokens, so ClickHouse drops whatever had already landed; an `after` range is skipped.
+// Its two statements are the ledger's whole SQL: the module is the runner's queries module.
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { toNumber } from '../../lib/clickhouse/format.ts';
+import { TABLES } from '../../lib/clickhouse/tables.ts';
 
 export interface LedgerEntry {
   first: bigint;
@@ -24,14 +26,14 @@ export class OffsetLedger {
     // fetch every ledger part already announced in Keeper before reading, or a lagging replica
     // would show an older range and the runner would re-form it under other tokens
     // (docs/exactly-once.md#on-a-clickhouse-cluster). Consumers keep one replica for their life.
-    if (this.store.cluster) await this.store.command('SYSTEM SYNC REPLICA sink_offsets LIGHTWEIGHT');
+    if (this.store.cluster) await this.store.command(`SYSTEM SYNC REPLICA ${TABLES.sinkOffsets} LIGHTWEIGHT`);
     const rows = await this.store.ingestQuery<{
       first_offset: number | string;
       last_offset: number | string;
       phase: string;
       epoch: number;
     }>(
-      `SELECT first_offset, last_offset, phase, epoch FROM sink_offsets FINAL
+      `SELECT first_offset, last_offset, phase, epoch FROM ${TABLES.sinkOffsets} FINAL
        WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}`,
       { g: this.group, t: topic, p: partition },
     );
@@ -55,7 +57,7 @@ export class OffsetLedger {
   ): Promise<void> {
     // Replacing by version: a later range, or the `after` of the same range, always wins.
     const version = (last + 1n) * 2n + (phase === 'after' ? 1n : 0n);
-    return this.store.insert('sink_offsets', [
+    return this.store.insert(TABLES.sinkOffsets, [
       {
         consumer_group: this.group,
         topic,

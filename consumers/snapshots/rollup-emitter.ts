@@ -8,14 +8,19 @@
 // ends with the values a replay recomputed. A window past the late-data horizon is emitted once more
 // with `final: true`: nothing changes it on the topic after that.
 import type { Store } from '../../lib/clickhouse/store.ts';
-import { chDateTime, toNumber } from '../../lib/clickhouse/format.ts';
-import { TABLES } from '../../lib/clickhouse/tables.ts';
+import { toNumber } from '../../lib/clickhouse/format.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { WindowEmission, WindowTracker } from '../windows/tracker.ts';
-import { rollupTopicKey, windowKey } from '../windows/window.ts';
-
-type RollupRow = Record<string, number | string | null>;
+import { rollupTopicKey } from '../windows/window.ts';
+import {
+  emittedWindows,
+  lastRevisions,
+  recentZoneSightings,
+  recordEmissions,
+  rollupRowsOf,
+  type RollupRow,
+} from './rollup-queries.ts';
 
 const nul = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
 
@@ -26,36 +31,10 @@ export class RollupEmitter {
   async restore(tracker: WindowTracker, partition: number, graceMs: number): Promise<void> {
     // Look back as far as the tracker remembers closed windows, so none of them is re-opened.
     const lookbackS = Math.ceil((graceMs + tracker.lateRetentionMs) / 1000) + 3_600;
-    const seen = await this.d.store.ingestQuery<{ event_id: string; zone: string; t: number }>(
-      `SELECT event_id, zone, max(toUnixTimestamp64Milli(scraped_at)) AS t
-       FROM zone_snapshots
-       WHERE kafka_partition = {p:UInt32}
-         AND scraped_at > (SELECT max(scraped_at) FROM zone_snapshots WHERE kafka_partition = {p:UInt32}) - INTERVAL {s:UInt32} SECOND
-       GROUP BY event_id, zone, toStartOfHour(scraped_at)
-       ORDER BY t`,
-      { p: partition, s: lookbackS },
-    );
+    const seen = await recentZoneSightings(this.d.store, partition, lookbackS);
     if (seen.length === 0) return;
     for (const r of seen) tracker.observe(r.event_id, r.zone, Number(r.t));
-    const emitted = await this.d.store.ingestQuery<{
-      granularity: 'hourly' | 'daily';
-      event_id: string;
-      zone: string;
-      start: number;
-      revision: number;
-      final: boolean | number;
-    }>(
-      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start, revision, final
-       FROM rollup_emissions FINAL
-       WHERE consumer_group = {g:String} AND kafka_partition = {p:UInt32} AND window_start >= {from:DateTime}`,
-      { g: this.d.group, p: partition, from: chDateTime(Number(seen[0]!.t) - 86_400_000).slice(0, 19) },
-    );
-    const done = new Map(
-      emitted.map((e) => [
-        windowKey(e.event_id, e.zone, e.granularity, Number(e.start)),
-        { revision: Number(e.revision), final: Boolean(e.final) },
-      ]),
-    );
+    const done = await emittedWindows(this.d.store, this.d.group, partition, Number(seen[0]!.t) - 86_400_000);
     for (const w of tracker.closable(graceMs)) {
       const prior = done.get(w.key);
       if (prior === undefined) continue;
@@ -78,7 +57,10 @@ export class RollupEmitter {
   private async emitNow(tracker: WindowTracker, partition: number, graceMs: number): Promise<number> {
     const pending = [...tracker.closable(graceMs), ...tracker.pendingCorrections(), ...tracker.dueFinals()];
     if (pending.length === 0) return 0;
-    const [rows, emittedBefore] = await Promise.all([this.fetch(pending), this.lastRevisions(pending)]);
+    const [rows, emittedBefore] = await Promise.all([
+      rollupRowsOf(this.d.store, pending),
+      lastRevisions(this.d.store, this.d.group, pending),
+    ]);
     // Never below a revision this group already emitted for the window (a replay re-closes windows).
     const due = pending.map((w) => {
       const before = emittedBefore.get(w.key);
@@ -90,69 +72,9 @@ export class RollupEmitter {
       value: this.record(w, rows.get(w.key), now),
     }));
     await this.d.producer.send('rollups', records);
-    await this.d.store.insert(
-      'rollup_emissions',
-      due.map((w) => ({
-        consumer_group: this.d.group,
-        granularity: w.granularity,
-        event_id: w.eventId,
-        zone: w.zone,
-        window_start: chDateTime(w.start).slice(0, 19),
-        revision: w.revision,
-        kafka_partition: partition,
-        final: w.final ?? false,
-      })),
-    );
+    await recordEmissions(this.d.store, this.d.group, partition, due);
     for (const w of due) tracker.markEmitted(w.key, w.revision);
     return due.length;
-  }
-
-  /** The highest revision this group emitted for each window, where it emitted one. */
-  private async lastRevisions(windows: WindowEmission[]): Promise<Map<string, number>> {
-    const rows = await this.d.store.ingestQuery<{
-      granularity: 'hourly' | 'daily';
-      event_id: string;
-      zone: string;
-      start: number;
-      revision: number;
-    }>(
-      `SELECT granularity, event_id, zone, toUnixTimestamp(window_start) * 1000 AS start, max(revision) AS revision
-       FROM ${TABLES.rollupEmissions}
-       WHERE consumer_group = {g:String} AND event_id IN {ids:Array(String)} AND window_start IN {starts:Array(DateTime)}
-       GROUP BY granularity, event_id, zone, window_start`,
-      {
-        g: this.d.group,
-        ids: [...new Set(windows.map((w) => w.eventId))],
-        starts: [...new Set(windows.map((w) => chDateTime(w.start).slice(0, 19)))],
-      },
-    );
-    return new Map(
-      rows.map((r) => [windowKey(r.event_id, r.zone, r.granularity, Number(r.start)), Number(r.revision)]),
-    );
-  }
-
-  private async fetch(due: WindowEmission[]): Promise<Map<string, RollupRow>> {
-    const out = new Map<string, RollupRow>();
-    for (const granularity of ['hourly', 'daily'] as const) {
-      const ws = due.filter((w) => w.granularity === granularity);
-      if (ws.length === 0) continue;
-      const [view, col, type] =
-        granularity === 'hourly' ? ['zone_hourly', 'hour', 'DateTime'] : ['zone_daily', 'day', 'Date'];
-      const rows = await this.d.store.ingestQuery<RollupRow>(
-        `SELECT *, toUnixTimestamp(toDateTime(${col})) * 1000 AS start_ms FROM ${view}
-         WHERE event_id IN {ids:Array(String)} AND ${col} IN {starts:Array(${type})}`,
-        {
-          ids: [...new Set(ws.map((w) => w.eventId))],
-          starts: [
-            ...new Set(
-              ws.map((w) => (type === 'Date' ? chDateTime(w.start).slice(0, 10) : chDateTime(w.start).slice(0, 19))),
-            ),
-          ],
-        },
-      );
-      for (const r of rows) out.set(windowKey(String(r.event_id), String(r.zone), granularity, Number(r.start_ms)), r);
-    }
-    return out;
   }
 
   private record(w: WindowEmission, r: RollupRow | undefined, now: number) {
