@@ -23,6 +23,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const SKIP_BROWSER = process.env.TWS_SKIP_BROWSER === '1';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const SCREENSHOT = join(ARTIFACTS, 'dashboard-alerts.png');
+/** Page updates wait on the API and chDB: generous on a busy 2-core machine. */
+const POLL = { timeout: 20_000, interval: 100 };
 
 let store: Store;
 let server: RunningApi;
@@ -158,7 +160,7 @@ describe.skipIf(SKIP_BROWSER)('alerts panel in headless Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}/?event=evt-a&zone=Orchestra&range=30d`);
 
-    await expect.poll(() => panel(page)).toEqual({ state: 'ready', rules: 1, firings: 1 });
+    await expect.poll(() => panel(page), POLL).toEqual({ state: 'ready', rules: 1, firings: 1 });
     const rule = page.getByTestId('alert-rule');
     expect(await rule.getAttribute('data-rule-id')).toBe(seededRule);
     expect(await rule.textContent()).toContain('Orchestra under $95 — Orchestra: below $95.00');
@@ -172,17 +174,17 @@ describe.skipIf(SKIP_BROWSER)('alerts panel in headless Chromium', () => {
 
     expect(await page.getByTestId('alert-form').isHidden()).toBe(true);
     // From the chart: prefilled just under the zone's latest get-in price ($120 → $114).
-    await expect.poll(() => page.getByTestId('create-alert').isEnabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('create-alert').isEnabled(), POLL).toBe(true);
     await page.getByTestId('create-alert').click();
     expect(await page.getByTestId('alert-form').isVisible()).toBe(true);
-    await expect.poll(() => page.getByTestId('alert-price').inputValue()).toBe('114');
+    await expect.poll(() => page.getByTestId('alert-price').inputValue(), POLL).toBe('114');
     await page.getByTestId('alert-seats').selectOption('2');
     await page.getByTestId('alert-url').fill('https://receiver.example.net/hooks/abc');
     await page.getByTestId('alert-secret').fill('whsec_dashboard_0123456789');
 
     // Without a key the API refuses the write, and the form says what to do.
     await page.getByTestId('alert-submit').click();
-    await expect.poll(() => page.getByTestId('alert-form-error').textContent()).toContain('needs an API key');
+    await expect.poll(() => page.getByTestId('alert-form-error').textContent(), POLL).toContain('needs an API key');
 
     await page.evaluate(
       (k) =>
@@ -193,7 +195,7 @@ describe.skipIf(SKIP_BROWSER)('alerts panel in headless Chromium', () => {
       KEY,
     );
     await page.getByTestId('alert-submit').click();
-    await expect.poll(() => panel(page)).toMatchObject({ state: 'ready', rules: 2 });
+    await expect.poll(() => panel(page), POLL).toMatchObject({ state: 'ready', rules: 2 });
     expect(await page.getByTestId('alert-form').isHidden()).toBe(true);
     const list = (await (await fetch(`${base}/v1/alerts?event_id=evt-a`)).json()) as {
       rules: Array<{ rule_id: string; zone: string; group_size: number; condition: unknown; targets: unknown[] }>;
@@ -211,7 +213,7 @@ describe.skipIf(SKIP_BROWSER)('alerts panel in headless Chromium', () => {
     expect(existsSync(SCREENSHOT)).toBe(true);
 
     await page.locator(`[data-rule-id="${created.rule_id}"]`).getByTestId('alert-delete').click();
-    await expect.poll(() => panel(page)).toMatchObject({ state: 'ready', rules: 1 });
+    await expect.poll(() => panel(page), POLL).toMatchObject({ state: 'ready', rules: 1 });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -219,7 +221,7 @@ describe.skipIf(SKIP_BROWSER)('alerts panel in headless Chromium', () => {
   it('follows the selected event: another event shows its own (empty) alerts', async () => {
     const page = await context.newPage();
     await page.goto(`${base}/?event=evt-b&zone=Orchestra&range=30d`);
-    await expect.poll(() => panel(page)).toEqual({ state: 'empty', rules: 0, firings: 0 });
+    await expect.poll(() => panel(page), POLL).toEqual({ state: 'empty', rules: 0, firings: 0 });
     expect(await page.getByTestId('alert-rules').textContent()).toContain('No alert rules for this event yet.');
     await page.close();
   });
