@@ -28,7 +28,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   sim = await startSimulatedMarketplace({ port: 0, seed: 3, events: 3 });
-  env = cliEnv({ TWS_SOURCE: 'simulated', TWS_SOURCE_BASE_URL: sim.url });
+  env = cliEnv({ TWS_SOURCES__SIMULATED__BASE_URL: sim.url });
 });
 afterAll(() => sim?.close());
 
