@@ -115,7 +115,8 @@ beforeAll(async () => {
   receiver = await startReceiver((path, previous) => {
     if (path === '/flaky') return previous < 3 ? 500 : 200;
     if (path === '/bad') return 400;
-    if (path === '/slow') return { status: 200, delayMs: 150 };
+    // Long enough that the three firings of evt-c are all handed over while the first is in flight.
+    if (path === '/slow') return { status: 200, delayMs: 1_500 };
     return 200;
   });
   rules = new AlertRules({
