@@ -12,6 +12,7 @@
 // Knobs (environment):
 //   BENCH_SCALE=0.05        shrinks every size and duration (0–1], for quick runs; default 1, the full run
 //   BENCH_ONLY=ingest,api   picks phases (ingest, api, freshness, scraper); default all
+//   BENCH_API_INGEST=0      the API phase without phase 3 (no data set to produce): latency and floors only
 //   BENCH_SNAPSHOTS=10000   data-set size at scale 1 (× 200 listings each); BENCH_API_EVENTS=100
 //   BENCH_VARIANTS=0        skips the extra ingest run without raw listings
 //   BENCH_CPU_PROF=1        a CPU profile per phase process in bench/results/profiles/ (bench/profile.ts reads them)
@@ -35,7 +36,7 @@ import {
   type IngestResults,
   type ScraperResults,
 } from './lib/report.ts';
-import { runApiBench } from './lib/api-bench.ts';
+import { apiUnderIngest, runApiBench } from './lib/api-bench.ts';
 import { round } from './lib/stats.ts';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
       intervalMs: 5 * 60_000,
       endAt: Date.now() - 3_600_000,
     };
-    const needsDataset = only.has('ingest') || only.has('api');
+    // The API phase reads the data set only to ingest while it serves (phase 3).
+    const needsDataset = only.has('ingest') || (only.has('api') && apiUnderIngest());
     if (needsDataset) {
       await ensureTopics(kafka, config.kafka, ['snapshots', 'zoneMetrics', 'rollups', 'deadLetter']);
       const producer = new AvroProducer(kafka, config, ['snapshots']);

@@ -2,6 +2,12 @@
 // the table (hourly or daily) and the group-size column are chosen by picking one of several fixed
 // SQL texts, never by splicing a name into SQL (the seed's getGroupPriceTrends did that).
 // Windows are selected by start: start_ms <= window start < end_ms, both aligned to the window.
+//
+// Price, group price and inventory merge the rollup tables (zone_rollups_hourly / _daily)
+// themselves, with exactly the merges of the zone_hourly / zone_daily views but only the columns
+// asked for: reading through a view cost about 5 ms of query analysis per request in chDB, as much as
+// the rest of the read (issue 13, bench: the view's twenty merged columns are analysed even when one
+// is selected). test/api/trend-sql.test.ts holds every answer equal to the views'.
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { Granularity } from '../trends/windows.ts';
 
@@ -24,6 +30,18 @@ const DAYS = `event_id = {event_id:String} AND zone = {zone:String}
 const HOUR_T = 'toUnixTimestamp(hour) * 1000';
 const DAY_T = "toUnixTimestamp(toDateTime(day, 'UTC')) * 1000";
 
+/** Per granularity: the rollup table, its window column and time, and its range condition. */
+const ROLLUP: Record<Granularity, { table: string; window: string; t: string; where: string }> = {
+  hourly: { table: 'zone_rollups_hourly', window: 'hour', t: HOUR_T, where: HOURS },
+  daily: { table: 'zone_rollups_daily', window: 'day', t: DAY_T, where: DAYS },
+};
+
+/** One row per window of the range, `columns` merged from the rollup's partial aggregates (alias r). */
+const merged = (g: Granularity, columns: string, having = '') => {
+  const { table, window, t, where } = ROLLUP[g];
+  return `SELECT ${t} AS t_ms, ${columns} FROM ${table} AS r WHERE ${where} GROUP BY ${window}${having ? ` HAVING ${having}` : ''}`;
+};
+
 // ---- price trend -------------------------------------------------------------------------------
 
 export interface PriceRow {
@@ -33,9 +51,11 @@ export interface PriceRow {
   avg_price_cents: number | null;
 }
 
+const PRICE_COLUMNS = `min(r.min_price_cents) AS min_price_cents,
+  if(sum(r.priced_listings) = 0, NULL, sum(r.sum_price_cents) / sum(r.priced_listings)) AS avg_price_cents`;
 const PRICE_SQL: Record<Granularity, string> = {
-  hourly: `SELECT ${HOUR_T} AS t_ms, min_price_cents, avg_price_cents FROM zone_hourly WHERE ${HOURS} ORDER BY hour`,
-  daily: `SELECT ${DAY_T} AS t_ms, min_price_cents, avg_price_cents FROM zone_daily WHERE ${DAYS} ORDER BY day`,
+  hourly: `${merged('hourly', PRICE_COLUMNS)} ORDER BY t_ms`,
+  daily: `${merged('daily', PRICE_COLUMNS)} ORDER BY t_ms`,
 };
 
 export function priceTrend(store: Store, q: WindowQuery): Promise<PriceRow[]> {
@@ -52,19 +72,11 @@ export interface GroupPriceRow {
   price_cents: number;
 }
 
+const groupPrice = (g: Granularity, column: 'min_price_2_cents' | 'min_price_4_cents') =>
+  `${merged(g, `min(r.${column}) AS price_cents`, 'price_cents IS NOT NULL')} ORDER BY t_ms`;
 const GROUP_PRICE_SQL: Record<Granularity, Record<GroupSize, string>> = {
-  hourly: {
-    2: `SELECT ${HOUR_T} AS t_ms, min_price_2_cents AS price_cents FROM zone_hourly
-        WHERE ${HOURS} AND min_price_2_cents IS NOT NULL ORDER BY hour`,
-    4: `SELECT ${HOUR_T} AS t_ms, min_price_4_cents AS price_cents FROM zone_hourly
-        WHERE ${HOURS} AND min_price_4_cents IS NOT NULL ORDER BY hour`,
-  },
-  daily: {
-    2: `SELECT ${DAY_T} AS t_ms, min_price_2_cents AS price_cents FROM zone_daily
-        WHERE ${DAYS} AND min_price_2_cents IS NOT NULL ORDER BY day`,
-    4: `SELECT ${DAY_T} AS t_ms, min_price_4_cents AS price_cents FROM zone_daily
-        WHERE ${DAYS} AND min_price_4_cents IS NOT NULL ORDER BY day`,
-  },
+  hourly: { 2: groupPrice('hourly', 'min_price_2_cents'), 4: groupPrice('hourly', 'min_price_4_cents') },
+  daily: { 2: groupPrice('daily', 'min_price_2_cents'), 4: groupPrice('daily', 'min_price_4_cents') },
 };
 
 /** Windows without any listing that sells `groupSize` seats together are left out. */
@@ -82,16 +94,15 @@ export interface InventoryRow {
   /** Mean over the window's scrapes. */
   tickets_avg: number;
   tickets_peak: number;
-  /** The event's venue capacity from the catalog (the same on every row), for availability. */
-  capacity: number | null;
 }
 
-// Capacity rides along as a scalar subquery: one query per request, not two.
-const INVENTORY_COLUMNS = `tickets_last, listings_last, tickets_avg, tickets_peak,
-  (SELECT capacity FROM events FINAL WHERE event_id = {event_id:String} LIMIT 1) AS capacity`;
+// The event's capacity is not read here: a scalar subquery on events FINAL cost about 2 ms a
+// request; the route takes it from the catalog's short cache (EventCatalog.capacityOf).
+const INVENTORY_COLUMNS = `argMaxMerge(r.tickets_last) AS tickets_last, argMaxMerge(r.listings_last) AS listings_last,
+  sum(r.tickets_sum) / sum(r.scrapes) AS tickets_avg, max(r.tickets_peak) AS tickets_peak`;
 const INVENTORY_SQL: Record<Granularity, string> = {
-  hourly: `SELECT ${HOUR_T} AS t_ms, ${INVENTORY_COLUMNS} FROM zone_hourly WHERE ${HOURS} ORDER BY hour`,
-  daily: `SELECT ${DAY_T} AS t_ms, ${INVENTORY_COLUMNS} FROM zone_daily WHERE ${DAYS} ORDER BY day`,
+  hourly: `${merged('hourly', INVENTORY_COLUMNS)} ORDER BY t_ms`,
+  daily: `${merged('daily', INVENTORY_COLUMNS)} ORDER BY t_ms`,
 };
 
 export function inventoryTrend(store: Store, q: WindowQuery): Promise<InventoryRow[]> {
@@ -109,41 +120,25 @@ export interface CandleRow {
   scrapes: number;
 }
 
-// Open, low and close come from the rollup (first, lowest and last get-in price of the window). The
-// rollup has no highest get-in price (its max_price_cents is the dearest listing, a different thing),
-// so `high` is max(lowest_price_cents) over the window's scrapes in zone_snapshots. Windows without a
+// Open, high, low and close of the window's get-in price: the first, highest, lowest and last
+// lowest_price_cents of its priced scrapes, and all its scrapes counted. One read of zone_snapshots,
+// where the rollups have no high (their max_price_cents is the dearest listing, a different thing):
+// it cost about half of what the rollup merged with a join of zone_snapshots did. Windows without a
 // priced scrape have no candle.
 const SCRAPES = `event_id = {event_id:String} AND zone = {zone:String}
   AND scraped_at >= fromUnixTimestamp64Milli({start_ms:Int64}, 'UTC')
   AND scraped_at < fromUnixTimestamp64Milli({end_ms:Int64}, 'UTC')`;
-
+const candlesOf = (startOf: 'toStartOfHour' | 'toStartOfDay') => `
+SELECT toUnixTimestamp(${startOf}(scraped_at)) * 1000 AS t_ms,
+       argMinIf(lowest_price_cents, scraped_at, isNotNull(lowest_price_cents)) AS open_cents,
+       max(lowest_price_cents) AS high_cents, min(lowest_price_cents) AS low_cents,
+       argMaxIf(lowest_price_cents, scraped_at, isNotNull(lowest_price_cents)) AS close_cents,
+       count() AS scrapes
+FROM zone_snapshots WHERE ${SCRAPES}
+GROUP BY t_ms HAVING low_cents IS NOT NULL ORDER BY t_ms`;
 const CANDLES_SQL: Record<Granularity, string> = {
-  hourly: `
-SELECT r.t_ms AS t_ms, r.open_cents AS open_cents, h.high_cents AS high_cents, r.low_cents AS low_cents,
-       r.close_cents AS close_cents, r.scrapes AS scrapes
-FROM (
-  SELECT ${HOUR_T} AS t_ms, open_price_cents AS open_cents, min_price_cents AS low_cents,
-         close_price_cents AS close_cents, scrapes
-  FROM zone_hourly WHERE ${HOURS} AND min_price_cents IS NOT NULL
-) AS r
-LEFT JOIN (
-  SELECT toUnixTimestamp(toStartOfHour(scraped_at)) * 1000 AS t_ms, max(lowest_price_cents) AS high_cents
-  FROM zone_snapshots WHERE ${SCRAPES} GROUP BY t_ms
-) AS h ON h.t_ms = r.t_ms
-ORDER BY t_ms`,
-  daily: `
-SELECT r.t_ms AS t_ms, r.open_cents AS open_cents, h.high_cents AS high_cents, r.low_cents AS low_cents,
-       r.close_cents AS close_cents, r.scrapes AS scrapes
-FROM (
-  SELECT ${DAY_T} AS t_ms, open_price_cents AS open_cents, min_price_cents AS low_cents,
-         close_price_cents AS close_cents, scrapes
-  FROM zone_daily WHERE ${DAYS} AND min_price_cents IS NOT NULL
-) AS r
-LEFT JOIN (
-  SELECT toUnixTimestamp(toStartOfDay(scraped_at)) * 1000 AS t_ms, max(lowest_price_cents) AS high_cents
-  FROM zone_snapshots WHERE ${SCRAPES} GROUP BY t_ms
-) AS h ON h.t_ms = r.t_ms
-ORDER BY t_ms`,
+  hourly: candlesOf('toStartOfHour'),
+  daily: candlesOf('toStartOfDay'),
 };
 
 export function candles(store: Store, q: WindowQuery): Promise<CandleRow[]> {

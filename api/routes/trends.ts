@@ -168,7 +168,10 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     query: TrendQuery,
     schema: InventoryTrendSchema,
     description: 'Inventory points in time order',
-    rows: (wq) => inventoryTrend(store, wq),
+    rows: async (wq) => {
+      const [rows, capacity] = await Promise.all([inventoryTrend(store, wq), catalog.capacityOf(wq.eventId)]);
+      return rows.map((r) => ({ ...r, capacity }));
+    },
     body: (rows, _q, event) => {
       const capacity = rows.length > 0 ? rows[0]!.capacity : event!.capacity;
       const peak = rangePeak(rows.map((r) => r.tickets_peak));

@@ -1,6 +1,7 @@
 // Phases 2, 3 and 5, orchestrator side: autocannon (in this process) against the API served by the
-// `api` phase process, the floor measured inside that process, then the same autocannon runs while
-// the consumers ingest in the API's process.
+// `api` phase process, the two floors measured inside that process (our trend SQL called directly,
+// and the same rows from a plain table of finalized values), then the same autocannon runs while
+// the consumers ingest in the API's process (skipped with BENCH_API_INGEST=0).
 import autocannon from 'autocannon';
 import { ENDPOINTS, pick, type ApiDataShape, type Endpoint } from './api-shape.ts';
 import { PhaseProcess } from './child.ts';
@@ -10,6 +11,9 @@ import { scaled } from './env.ts';
 import { round, type LoopResult } from './stats.ts';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** Phase 3 (the API under ingest) runs unless BENCH_API_INGEST=0; without it the API phase needs no data set. */
+export const apiUnderIngest = (env: NodeJS.ProcessEnv = process.env): boolean => env.BENCH_API_INGEST !== '0';
 
 export interface ProcessLoad {
   /** Share of the run the API process's event loop was busy (0–1). */
@@ -38,19 +42,35 @@ export interface ApiResults {
   connections: number;
   secondsPerRun: number;
   idle: Record<Endpoint, HttpRun>;
-  floor: Record<Endpoint, LoopResult>;
-  /** The queries behind one trend request, each timed alone (concurrency 1). */
-  anatomy: Record<string, { p50: number; p99: number; perSecond: number }>;
-  underIngest: Record<Endpoint, HttpRun>;
+  floor: Record<Endpoint, FloorRun>;
+  /** The second floor: the same rows from a plain table of finalized values (bench/lib/plain-floor.ts). */
+  plainFloor: Record<Endpoint, FloorRun>;
+  /** The parts of one trend request, each timed alone (concurrency 1), with CPU per call. */
+  anatomy: Record<string, { p50: number; p99: number; perSecond: number; cpuMsPerCall?: number }>;
+  /** Empty with BENCH_API_INGEST=0. */
+  underIngest: Partial<Record<Endpoint, HttpRun>>;
   ingestDuringRuns: Record<string, unknown>;
-  /** API p99 / floor p99 (idle), and under-ingest p99 / idle p99, per endpoint. */
-  ratios: Record<Endpoint, { p99VsFloor: number; p50VsFloor: number; p99UnderIngestVsIdle: number }>;
+  /** API p99 / floor p99 and / plain floor p99 (idle), and under-ingest p99 / idle p99, per endpoint. */
+  ratios: Record<
+    Endpoint,
+    { p99VsFloor: number; p50VsFloor: number; p99VsPlainFloor: number; p99UnderIngestVsIdle: number }
+  >;
   peakRssMiB: { idle: number; underIngest: number };
   /** Set when the API process ended abnormally after its measurements (exit code or signal). */
   processExit?: string;
 }
 
+/** A floor run, with the API process's CPU per query (all threads, chDB's included). */
+export type FloorRun = LoopResult & { cpuMsPerQuery?: number };
+
 const iso = (ms: number) => new Date(ms).toISOString();
+
+async function floorRun(phase: PhaseProcess, cmd: 'floor' | 'floor-plain', args: Record<string, unknown>) {
+  await phase.request('mark');
+  const r = await phase.request<LoopResult>(cmd, args);
+  const load = await phase.request<{ cpuSeconds: number }>('mark');
+  return { ...r, cpuMsPerQuery: r.requests ? round((load.cpuSeconds * 1000) / r.requests) : NaN };
+}
 
 async function measured(phase: PhaseProcess, run: () => Promise<HttpRun>): Promise<HttpRun> {
   await phase.request('mark');
@@ -102,6 +122,7 @@ async function cannon(port: number, endpoint: Endpoint, shape: ApiDataShape, con
 export async function runApiBench(run: { runId: string; spec: DatasetSpec; scale: number }): Promise<ApiResults> {
   const connections = 10;
   const seconds = scaled(10, 2, run.scale);
+  const withIngest = apiUnderIngest();
   const phase = new PhaseProcess('api', 'api.ts', {
     BENCH_PREFIX: run.runId,
     BENCH_API_EVENTS: String(Number(process.env.BENCH_API_EVENTS ?? scaled(100, 5, run.scale))),
@@ -124,28 +145,41 @@ export async function runApiBench(run: { runId: string; spec: DatasetSpec; scale
         `2: idle ${e}: p50 ${idle[e].p50} ms, p99 ${idle[e].p99} ms, ${idle[e].requestsPerSecond} req/s, ${JSON.stringify(idle[e].apiProcess)}`,
       );
     }
-    const floor = {} as Record<Endpoint, LoopResult>;
+    const floor = {} as Record<Endpoint, FloorRun>;
+    const plainFloor = {} as Record<Endpoint, FloorRun>;
     for (const e of ENDPOINTS) {
-      floor[e] = await phase.request<LoopResult>('floor', { endpoint: e, seconds, connections });
-      log(`2: floor ${e}: p50 ${floor[e].latency.p50} ms, p99 ${floor[e].latency.p99} ms, ${floor[e].perSecond}/s`);
+      floor[e] = await floorRun(phase, 'floor', { endpoint: e, seconds, connections });
+      log(
+        `2: floor ${e}: p50 ${floor[e].latency.p50} ms, p99 ${floor[e].latency.p99} ms, ${floor[e].perSecond}/s, ${floor[e].cpuMsPerQuery} CPU ms/query`,
+      );
+      plainFloor[e] = await floorRun(phase, 'floor-plain', { endpoint: e, seconds, connections });
+      log(
+        `2: plain floor ${e}: p50 ${plainFloor[e].latency.p50} ms, p99 ${plainFloor[e].latency.p99} ms, ${plainFloor[e].perSecond}/s, ${plainFloor[e].cpuMsPerQuery} CPU ms/query`,
+      );
     }
     const anatomy = await phase.request<ApiResults['anatomy']>('anatomy', { seconds: Math.max(1, seconds / 5) });
     log(`2: one request's queries, alone: ${JSON.stringify(anatomy)}`);
     const idleRss = await phase.request<number>('rss-peak');
 
-    await phase.request('rss-reset');
-    log('3: the consumers ingest in the API process');
-    const started = await phase.request<Record<string, unknown>>('ingest-start', { group: `${run.runId}-api-ingest` });
-    const underIngest = {} as Record<Endpoint, HttpRun>;
-    for (const e of ENDPOINTS) {
-      underIngest[e] = await measured(phase, () => cannon(port, e, shape, connections, seconds));
-      log(
-        `3: under ingest ${e}: p50 ${underIngest[e].p50} ms, p99 ${underIngest[e].p99} ms, ${underIngest[e].requestsPerSecond} req/s`,
-      );
-    }
-    const ingest = await phase.request<Record<string, unknown>>('ingest-stop');
-    log(`3: ingested meanwhile: ${JSON.stringify(ingest)}`);
-    const ingestRss = await phase.request<number>('rss-peak');
+    const underIngest: ApiResults['underIngest'] = {};
+    let ingestDuringRuns: Record<string, unknown> = {};
+    let ingestRss = NaN;
+    if (withIngest) {
+      await phase.request('rss-reset');
+      log('3: the consumers ingest in the API process');
+      const started = await phase.request<Record<string, unknown>>('ingest-start', {
+        group: `${run.runId}-api-ingest`,
+      });
+      for (const e of ENDPOINTS) {
+        const r = await measured(phase, () => cannon(port, e, shape, connections, seconds));
+        underIngest[e] = r;
+        log(`3: under ingest ${e}: p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requestsPerSecond} req/s`);
+      }
+      const ingest = await phase.request<Record<string, unknown>>('ingest-stop');
+      log(`3: ingested meanwhile: ${JSON.stringify(ingest)}`);
+      ingestDuringRuns = { ...started, ...ingest };
+      ingestRss = await phase.request<number>('rss-peak');
+    } else log('3: skipped (BENCH_API_INGEST=0)');
     await phase.request('exit').catch(() => {});
     await phase.result;
 
@@ -154,7 +188,8 @@ export async function runApiBench(run: { runId: string; spec: DatasetSpec; scale
       ratios[e] = {
         p99VsFloor: round(idle[e].p99 / floor[e].latency.p99),
         p50VsFloor: round(idle[e].p50 / floor[e].latency.p50),
-        p99UnderIngestVsIdle: round(underIngest[e].p99 / idle[e].p99),
+        p99VsPlainFloor: round(idle[e].p99 / plainFloor[e].latency.p99),
+        p99UnderIngestVsIdle: underIngest[e] ? round(underIngest[e].p99 / idle[e].p99) : NaN,
       };
     }
     return {
@@ -164,9 +199,10 @@ export async function runApiBench(run: { runId: string; spec: DatasetSpec; scale
       secondsPerRun: seconds,
       idle,
       floor,
+      plainFloor,
       anatomy,
       underIngest,
-      ingestDuringRuns: { ...started, ...ingest },
+      ingestDuringRuns,
       ratios,
       peakRssMiB: { idle: idleRss, underIngest: ingestRss },
       ...(phase.exitStatus ? { processExit: phase.exitStatus } : {}),

@@ -1,6 +1,8 @@
 // Phases 2, 3 and 5 (API side): one process with an embedded chDB holding a year of hourly rollups,
 // the API served from it (createApp + startApi, as `tws api` / `tws up` do), and on command:
 //   floor         the trend SQL of api/queries/trends.ts called directly, N at a time (the floor)
+//   floor-plain   the same rows read from a plain table of finalized values (bench/lib/plain-floor.ts)
+//   anatomy       what one request costs, part by part, one at a time (latency and CPU per call)
 //   ingest-start  the metrics consumer ingesting the data-set topic at full speed in this process,
 //                 on the same Store (reads and writes share one chDB engine, as in `tws up`)
 //   ingest-stop   stops it and reports what it ingested meanwhile
@@ -17,9 +19,10 @@ import { zoneExists } from '../../api/queries/zones.ts';
 import { startApi } from '../../api/server.ts';
 import { resolveRange } from '../../api/trends/windows.ts';
 import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
-import { apiEventId, pick, type ApiDataShape, type Endpoint } from '../lib/api-shape.ts';
+import { ENDPOINTS, apiEventId, pick, type ApiDataShape, type Endpoint } from '../lib/api-shape.ts';
 import { emit, note, phaseMain, serveCommands } from '../lib/child.ts';
 import { benchConfig, cpuSeconds, peakRssMiB, resetPeakRss, tempDir } from '../lib/env.ts';
+import { buildPlainFloor, plainFloorQuery } from '../lib/plain-floor.ts';
 import { quiesce } from '../lib/quiesce.ts';
 import { round, sleep, timedLoop } from '../lib/stats.ts';
 import { timedStore, type TimedStore } from '../lib/timed-store.ts';
@@ -156,15 +159,22 @@ phaseMain(async () => {
   const store = await createStore(config.clickhouse);
   await migrate(store);
   const loadSeconds = await load(store, shape, end);
+  const floorT0 = performance.now();
+  await buildPlainFloor(store);
+  loadSeconds['plain floor table'] = round((performance.now() - floorT0) / 1000);
+  note('api', `built the plain floor table in ${loadSeconds['plain floor table']} s`);
   const app = createApp({ store, config: config.api, catalog: new EventCatalog({ store }) });
   const server = await startApi(app, { host: '127.0.0.1', port: 0 });
   resetPeakRss();
   await emit('ready', { port: server.port, shape, loadSeconds });
 
   const range = resolveRange({ from: shape.from, to: shape.to }, 'hourly', Date.now(), config.api.maxRangeDays);
-  const query = (endpoint: Endpoint, i: number) => {
+  const windowOf = (i: number): WindowQuery => {
     const { event, zone } = pick(i, shape);
-    const wq: WindowQuery = { eventId: event, zone, granularity: 'hourly', start: range.start, end: range.end };
+    return { eventId: event, zone, granularity: 'hourly', start: range.start, end: range.end };
+  };
+  const query = (endpoint: Endpoint, i: number) => {
+    const wq = windowOf(i);
     if (endpoint === 'price-trend') return priceTrend(store, wq);
     if (endpoint === 'inventory-trend') return inventoryTrend(store, wq);
     return candles(store, wq);
@@ -222,21 +232,44 @@ phaseMain(async () => {
       const { endpoint, seconds, connections } = args as { endpoint: Endpoint; seconds: number; connections: number };
       return timedLoop((i) => query(endpoint, i), { concurrency: connections, seconds });
     },
-    // What one trend request asks ClickHouse, query by query, one at a time (no queueing).
+    'floor-plain': async (args) => {
+      const { endpoint, seconds, connections } = args as { endpoint: Endpoint; seconds: number; connections: number };
+      return timedLoop((i) => plainFloorQuery(store, endpoint, windowOf(i)), { concurrency: connections, seconds });
+    },
+    // Where one trend request's time goes, part by part, one call at a time (no queueing): chDB's
+    // cost per query, the plain floor, our trend SQL, and the whole request in process (Hono routing,
+    // validation, JSON, ETag; no socket). CPU per call counts every thread of the process.
     anatomy: async (args) => {
       const { seconds } = args as { seconds: number };
       const catalog = new EventCatalog({ store });
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const inProcess = (endpoint: Endpoint) => async (i: number) => {
+        const { event, zone } = pick(i, shape);
+        const q = new URLSearchParams({ zone, granularity: 'hourly', from: iso(shape.from), to: iso(shape.to) });
+        const res = await app.request(`/v1/events/${encodeURIComponent(event)}/${endpoint}?${q}`);
+        if (res.status !== 200) throw new Error(`${endpoint}: HTTP ${res.status}`);
+        return res.text();
+      };
       const steps: Record<string, (i: number) => Promise<unknown>> = {
+        'SELECT 1 (chDB per-query cost)': () => store.query('SELECT 1 AS one'),
         'catalog.get (event + last scrape)': (i) => catalog.get(pick(i, shape).event),
         zoneExists: (i) => zoneExists(store, pick(i, shape).event, pick(i, shape).zone),
-        priceTrend: (i) => query('price-trend', i),
-        inventoryTrend: (i) => query('inventory-trend', i),
-        candles: (i) => query('candles', i),
       };
-      const out: Record<string, { p50: number; p99: number; perSecond: number }> = {};
+      for (const e of ENDPOINTS) {
+        steps[`${e}: plain floor`] = (i) => plainFloorQuery(store, e, windowOf(i));
+        steps[`${e}: trend SQL`] = (i) => query(e, i);
+        steps[`${e}: whole request in process`] = inProcess(e);
+      }
+      const out: Record<string, { p50: number; p99: number; perSecond: number; cpuMsPerCall: number }> = {};
       for (const [name, fn] of Object.entries(steps)) {
+        const cpu0 = process.cpuUsage();
         const r = await timedLoop(fn, { concurrency: 1, seconds });
-        out[name] = { p50: r.latency.p50, p99: r.latency.p99, perSecond: r.perSecond };
+        out[name] = {
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          perSecond: r.perSecond,
+          cpuMsPerCall: r.requests ? round((cpuSeconds(cpu0) * 1000) / r.requests) : NaN,
+        };
       }
       return out;
     },

@@ -65,10 +65,19 @@ export const catalogRow = (e: CatalogEvent) => ({
 export const defaultEventId = (source: string, sourceEventId: string): string =>
   `${source}-${sourceEventId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
 
+/**
+ * How long capacityOf reuses a capacity it read. The inventory trend needs it on every request, and
+ * reading it cost about 2 ms each time; another process's change shows after at most this long.
+ */
+export const CAPACITY_CACHE_MS = 10_000;
+const CAPACITY_CACHE_ENTRIES = 10_000;
+
 export class EventCatalog {
   private readonly store: Store;
   private readonly publish?: (e: CatalogEvent) => Promise<void>;
   private readonly now: () => number;
+  /** Capacity per event id, with when it was read (monotonic ms). */
+  private readonly capacities = new Map<string, { capacity: number | null; readAt: number }>();
 
   constructor(deps: { store: Store; publish?: (e: CatalogEvent) => Promise<void>; now?: () => number }) {
     this.store = deps.store;
@@ -95,6 +104,23 @@ export class EventCatalog {
   async get(eventId: string): Promise<CatalogEventView | null> {
     const rows = await this.store.query<Record<string, unknown>>(SELECT_EVENTS, { where: eventId });
     return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  /**
+   * The event's venue capacity (null: none known, or no such event), reused for CAPACITY_CACHE_MS;
+   * a write through this catalog replaces it at once.
+   */
+  async capacityOf(eventId: string): Promise<number | null> {
+    const cached = this.capacities.get(eventId);
+    if (cached && performance.now() - cached.readAt < CAPACITY_CACHE_MS) return cached.capacity;
+    const rows = await this.store.query<{ capacity: number | null }>(
+      'SELECT capacity FROM events FINAL WHERE event_id = {event_id:String} LIMIT 1',
+      { event_id: eventId },
+    );
+    const capacity = rows[0]?.capacity ?? null;
+    if (this.capacities.size >= CAPACITY_CACHE_ENTRIES) this.capacities.clear();
+    this.capacities.set(eventId, { capacity, readAt: performance.now() });
+    return capacity;
   }
 
   /** The events the scheduler scrapes. */
@@ -139,6 +165,7 @@ export class EventCatalog {
   private async write(event: CatalogEvent): Promise<CatalogEvent> {
     if (this.publish) await this.publish(event);
     await this.store.insert('events', [catalogRow(event)]);
+    this.capacities.delete(event.event_id);
     return event;
   }
 }
