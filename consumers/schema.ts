@@ -3,9 +3,10 @@
 import { migrate, type MigrateResult } from '../lib/clickhouse/migrate.ts';
 import type { Store } from '../lib/clickhouse/store.ts';
 import { applyManagedViews, type ViewsResult } from '../lib/clickhouse/views.ts';
+import { lifecycleViews } from './lifecycle/views.ts';
 import { ingestViews } from './snapshots/views.ts';
 
 export async function ensureSchema(store: Store): Promise<MigrateResult & { views: ViewsResult }> {
   const migrated = await migrate(store);
-  return { ...migrated, views: await applyManagedViews(store, ingestViews()) };
+  return { ...migrated, views: await applyManagedViews(store, [...ingestViews(), ...lifecycleViews()]) };
 }

@@ -29,7 +29,7 @@ export async function startConsumers(deps: {
   only?: 'metrics' | 'ops';
 }): Promise<ConsumerService> {
   const { config, store, kafka, log } = deps;
-  const producer = new AvroProducer(kafka, config, ['zoneMetrics', 'rollups', 'deadLetter']);
+  const producer = new AvroProducer(kafka, config, ['zoneMetrics', 'rollups', 'listingChanges', 'deadLetter']);
   await producer.start();
   const common = {
     kafka,

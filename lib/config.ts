@@ -141,9 +141,14 @@ const envShape = z.object({
   TWS_RAW_LISTINGS: bool.default(true),
   TWS_OUTLIER_RATIO: num(0, 1).default(0.25),
   TWS_EXCLUDE_OUTLIERS: bool.default(true),
+  /** Listing lifecycle (docs/metrics.md): a removed listing back within this many hours was no sale. */
+  TWS_RELIST_WINDOW_HOURS: int(1, 720).default(48),
+  /** Removals this close to the event's start are not counted as sales. */
+  TWS_EVENT_END_CUTOFF_MINUTES: int(0, 10_080).default(120),
   TWS_ARCHIVE_AFTER_DAYS: int(1).default(120),
   TWS_RAW_LISTINGS_TTL_DAYS: int(1).default(30),
   TWS_ROLLUP_TTL_DAYS: int(730).default(730),
+  TWS_LISTING_CHANGES_TTL_DAYS: int(30).default(730),
 
   TWS_METRICS_PORT: int(0, 65535).optional(),
   TWS_API_HOST: z.string().default('127.0.0.1'),
@@ -240,8 +245,10 @@ export interface Config {
     rawListings: boolean;
     outlierRatio: number;
     excludeOutliers: boolean;
+    relistWindowHours: number;
+    eventEndCutoffMinutes: number;
   };
-  retention: { archiveAfterDays: number; rawListingsDays: number; rollupDays: number };
+  retention: { archiveAfterDays: number; rawListingsDays: number; rollupDays: number; listingChangesDays: number };
   /** /metrics and /healthz for the roles without an API (scheduler, worker, consumers). */
   metricsPort: number | undefined;
   api: {
@@ -400,12 +407,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rawListings: e.TWS_RAW_LISTINGS,
       outlierRatio: e.TWS_OUTLIER_RATIO,
       excludeOutliers: e.TWS_EXCLUDE_OUTLIERS,
+      relistWindowHours: e.TWS_RELIST_WINDOW_HOURS,
+      eventEndCutoffMinutes: e.TWS_EVENT_END_CUTOFF_MINUTES,
     },
     metricsPort: e.TWS_METRICS_PORT,
     retention: {
       archiveAfterDays: e.TWS_ARCHIVE_AFTER_DAYS,
       rawListingsDays: e.TWS_RAW_LISTINGS_TTL_DAYS,
       rollupDays: e.TWS_ROLLUP_TTL_DAYS,
+      listingChangesDays: e.TWS_LISTING_CHANGES_TTL_DAYS,
     },
     api: {
       host: e.TWS_API_HOST,

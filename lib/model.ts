@@ -42,6 +42,8 @@ export interface ListingSnapshot {
   event_starts_at: number | null;
   zones: Zone[];
   rejected: RejectedCount[];
+  /** Listings the source announced (hermes global[0].listingCount); null or absent when it did not say. */
+  expected_listings?: number | null;
 }
 
 /** Topic catalog.events.v1 (compacted) and table `events`. */
@@ -199,4 +201,35 @@ export interface ZoneRollupRecord {
   listings_peak: number;
   scrapes: number;
   closed_at: number;
+}
+
+export type ListingChangeKind = 'initial' | 'new' | 'price_change' | 'qty_drop' | 'qty_rise' | 'removed' | 'returned';
+
+/** Topic listings.changes.v1 and table `listing_changes` (schemas/ListingChange.avsc). */
+export interface ListingChangeRecord {
+  change_id: string;
+  event_id: string;
+  source: string;
+  listing_id: string;
+  kind: ListingChangeKind;
+  changed_at: number;
+  previous_at: number | null;
+  snapshot_id: string;
+  previous_snapshot_id: string;
+  zone_id: string;
+  zone: string;
+  section: string;
+  row: string;
+  quantity_before: number;
+  quantity: number;
+  price_before_cents: number | null;
+  price_cents: number | null;
+  direction: 'down' | 'up' | null;
+  tickets_sold: number;
+  sale_price_cents: number | null;
+  sale_at: number;
+  removed_at: number | null;
+  listed_at: number;
+  excluded_reason: string;
+  days_to_event: number | null;
 }

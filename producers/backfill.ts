@@ -28,7 +28,7 @@ export async function backfillFromSimulation(opts: {
     for (const e of opts.events) {
       const body = opts.market.listingsAt(e.source_event_id, t);
       if (!body) continue;
-      const { zones, rejected } = parseHermes(body);
+      const { zones, rejected, expectedListings } = parseHermes(body);
       batch.push({
         snapshot_id: randomUUID(),
         job_id: jobId,
@@ -39,6 +39,7 @@ export async function backfillFromSimulation(opts: {
         event_starts_at: e.starts_at,
         zones,
         rejected,
+        expected_listings: expectedListings,
       });
     }
     await opts.producer.send(

@@ -126,6 +126,7 @@ export class ScrapeWorker {
         event_starts_at: req.event_starts_at,
         zones: result.zones,
         rejected: result.rejected,
+        expected_listings: result.expectedListings ?? null,
       };
       await producer.send('snapshots', [{ key: req.event_id, value: snapshot }]);
       const listings = result.zones.reduce((n, z) => n + z.sections.reduce((m, s) => m + s.listings.length, 0), 0);

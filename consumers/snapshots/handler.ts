@@ -11,6 +11,8 @@ import type { Logger } from '../../lib/logger.ts';
 import { recordsConsumed } from '../../lib/metrics.ts';
 import { registryUrlForClickHouse } from '../../lib/registry/clickhouse-url.ts';
 import { loadSchemaText, type AvroCodec } from '../../lib/registry/codec.ts';
+import { publishListingChanges } from '../lifecycle/publish.ts';
+import { lifecycleSettings } from '../lifecycle/settings.ts';
 import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
 import { WindowTracker } from '../windows/tracker.ts';
 import { SNAPSHOT_HEADER, type SnapshotRecord } from './header.ts';
@@ -117,6 +119,12 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
             'zoneMetrics',
             zones.map((z) => ({ key: z.event_id, value: zoneMetricRecord(z) })),
           );
+        if (side)
+          await publishListingChanges(
+            store,
+            producer,
+            written.map((r) => r.value.header),
+          );
       },
       // Only ids whose rows are in ClickHouse count as seen: an abandoned batch must not hide its own replay.
       afterWrite: async () => {
@@ -150,6 +158,7 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
       outlierRatio: config.consumer.outlierRatio,
       excludeOutliers: config.consumer.excludeOutliers,
       keepRawListings: config.consumer.rawListings,
+      lifecycle: lifecycleSettings(config),
     });
     for (const [k, part] of parts.entries()) {
       await store.insertEncoded({

@@ -8,6 +8,7 @@
 // LANDING_CHUNK_BYTES, deterministically, so a replay sends the same inserts.
 import { project, structureOf, type AvroType } from '../../lib/clickhouse/avro-structure.ts';
 import { sqlString } from '../../lib/clickhouse/inline-params.ts';
+import { LIFECYCLE_DEFAULTS, type LifecycleSettings } from '../lifecycle/settings.ts';
 
 export interface LandingRecord {
   partition: number;
@@ -22,6 +23,8 @@ export interface LandingSettings {
   outlierRatio: number;
   excludeOutliers: boolean;
   keepRawListings: boolean;
+  /** The listing lifecycle's rules (consumers/lifecycle); LIFECYCLE_DEFAULTS when absent. */
+  lifecycle?: LifecycleSettings;
 }
 
 /** One INSERT: the decoded rows `w` of `body` (read with `structure`) through `select`. */
@@ -35,7 +38,15 @@ export interface LandingPart {
 /** Bytes per INSERT at most (a record is never split): bounds the engine's memory per insert. */
 export const LANDING_CHUNK_BYTES = 32 * 1024 * 1024;
 
-const KAFKA_COLUMNS = ['kafka_partition', 'kafka_offset', 'outlier_ratio', 'exclude_outliers', 'keep_raw_listings'];
+const KAFKA_COLUMNS = [
+  'kafka_partition',
+  'kafka_offset',
+  'outlier_ratio',
+  'exclude_outliers',
+  'keep_raw_listings',
+  'relist_window_hours',
+  'event_end_cutoff_minutes',
+];
 
 /** The landing table's columns: the reader schema's fields, then the Kafka position and settings. */
 export function landingColumns(reader: AvroType): string[] {
@@ -96,6 +107,7 @@ function chunksOf(group: LandingRecord[]): LandingRecord[][] {
  * matched by snapshot id (unique in an insert: copies were dropped before), not by position.
  */
 function selectList(projection: string[], records: LandingRecord[], s: LandingSettings): string {
+  const lifecycle = s.lifecycle ?? LIFECYCLE_DEFAULTS;
   const ids = records.map((r) => sqlString(r.snapshotId)).join(', ');
   const offsets = records.map((r) => r.offset.toString()).join(', ');
   return [
@@ -105,5 +117,7 @@ function selectList(projection: string[], records: LandingRecord[], s: LandingSe
     `toFloat64(${s.outlierRatio}) AS outlier_ratio`,
     `${s.excludeOutliers} AS exclude_outliers`,
     `${s.keepRawListings} AS keep_raw_listings`,
+    `toUInt32(${Math.trunc(lifecycle.relistWindowHours)}) AS relist_window_hours`,
+    `toUInt32(${Math.trunc(lifecycle.eventEndCutoffMinutes)}) AS event_end_cutoff_minutes`,
   ].join(',\n  ');
 }

@@ -19,6 +19,19 @@ export const TABLES = {
   sinkOffsets: 'sink_offsets',
   rollupEmissions: 'rollup_emissions',
   managedViews: 'managed_views',
+  /** Listing lifecycle (docs/tables.md#listing_changes): one row per listing change. */
+  listingChanges: 'listing_changes',
+  /** Every consumed snapshot: compared with the previous complete one, or why not. */
+  lifecycleSnapshots: 'lifecycle_snapshots',
+  /** Internal: each listing's last state, compact (the lifecycle's memory). */
+  listingState: 'listing_state',
+  /** Internal: a Null table between the lifecycle views. */
+  listingDiff: 'listing_diff',
+  /** Market signals: inferred sales, new listings, price moves (views over the rollups below). */
+  marketHourly: 'market_hourly',
+  marketDaily: 'market_daily',
+  marketRollupsHourly: 'market_rollups_hourly',
+  marketRollupsDaily: 'market_rollups_daily',
 } as const;
 
 export type TableKey = keyof typeof TABLES;

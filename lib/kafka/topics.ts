@@ -3,6 +3,7 @@
 import type { AlertNotification, AlertRuleRecord } from '../alerts/model.ts';
 import type {
   CatalogEvent,
+  ListingChangeRecord,
   ListingSnapshot,
   ScrapeJob,
   ScrapeLog,
@@ -36,6 +37,8 @@ export const TOPICS = {
   /** Price-alert rules (docs/alerts.md): latest version per rule_id, targets sealed. */
   alertRules: { suffix: 'alerts.rules.v1', schema: 'AlertRule', compacted: true, partitions: 3 },
   alerts: { suffix: 'alerts.v1', schema: 'AlertNotification', retentionHours: 24 * 30 },
+  /** Listing lifecycle (docs/topics.md): one record per listing change, at-least-once. */
+  listingChanges: { suffix: 'listings.changes.v1', schema: 'ListingChange', retentionHours: 24 * 7 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;
@@ -52,6 +55,7 @@ export interface TopicRecords {
   rollups: ZoneRollupRecord;
   alertRules: AlertRuleRecord;
   alerts: AlertNotification;
+  listingChanges: ListingChangeRecord;
 }
 
 /** Topics whose values are Avro records: every one but the raw dead-letter topic. */

@@ -96,8 +96,26 @@ describe('parseHermes', () => {
     expect(parseHermes({ groups: [{ i: '1', n: 'Floor' }] })).toEqual({
       zones: [{ zone_id: '1', name: 'Floor', sections: [] }],
       rejected: [],
+      expectedListings: null,
     });
-    expect(parseHermes({ tickets: null })).toEqual({ zones: [], rejected: [] });
+    expect(parseHermes({ tickets: null })).toEqual({ zones: [], rejected: [], expectedListings: null });
+  });
+
+  it('reads the announced listing count from global[0].listingCount, and nothing unreadable', () => {
+    const count = (global: unknown) => parseHermes({ global, tickets: [] }).expectedListings;
+    expect(count([{ listingCount: '12' }])).toBe(12);
+    expect(count([{ listingCount: 0 }])).toBe(0);
+    for (const bad of [
+      undefined,
+      null,
+      [],
+      [{}],
+      [{ listingCount: 'many' }],
+      [{ listingCount: -1 }],
+      [{ listingCount: '2.5' }],
+      {},
+    ])
+      expect(count(bad), JSON.stringify(bad)).toBeNull();
   });
 
   it('throws a parse SourceError for a body that is not an object, or tickets that are not a list', () => {

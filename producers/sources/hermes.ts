@@ -12,6 +12,8 @@ export type HermesRejectReason = 'not_an_object' | 'missing_id' | 'missing_zone'
 export interface ParsedListings {
   zones: Zone[];
   rejected: RejectedCount[];
+  /** global[0].listingCount: how many listings the site says it has; null when it does not say. */
+  expectedListings?: number | null;
 }
 
 // The Avro contract stores quantities and splits as int and cents as long.
@@ -118,5 +120,13 @@ export function parseHermes(body: unknown): ParsedListings {
       sections: [...z.sections].map(([name, listings]): Section => ({ name, listings })),
     })),
     rejected: [...rejected].map(([reason, count]) => ({ reason, count })),
+    expectedListings: listingCount(body.global),
   };
+}
+
+/** A partial answer (filtered or cut short) lists fewer tickets than this: the lifecycle skips it. */
+function listingCount(global: unknown): number | null {
+  const first: unknown = Array.isArray(global) ? global[0] : undefined;
+  const n = isObject(first) ? num(first.listingCount) : null;
+  return n !== null && Number.isInteger(n) && n >= 0 && n <= MAX_INT ? n : null;
 }

@@ -7,6 +7,8 @@ import type { RateLimiter } from '../rate-limiter.ts';
 export interface FetchResult {
   zones: Zone[];
   rejected: RejectedCount[];
+  /** Listings the source said it has, when it says (a partial answer lists fewer). */
+  expectedListings?: number | null;
   /** HTTP requests sent for this fetch, the first included. */
   attempts: number;
   retries: number;
