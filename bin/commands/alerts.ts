@@ -82,18 +82,20 @@ interface AddOptions {
   paused?: boolean;
 }
 
-function conditionOf(o: AddOptions): Record<string, unknown> {
-  const given = [o.below, o.dropPct, o.newLow, o.inventoryBelow, o.newListings].filter((v) => v !== undefined);
+function conditionOf(flags: AddOptions): Record<string, unknown> {
+  const given = [flags.below, flags.dropPct, flags.newLow, flags.inventoryBelow, flags.newListings].filter(
+    (v) => v !== undefined,
+  );
   if (given.length !== 1)
     throw new ConfigError(
       'give exactly one condition: --below <usd>, --drop-pct <pct> --window <duration>, --new-low [--window <duration>], --inventory-below <tickets> or --new-listings [n]',
       '--below',
     );
-  if (o.below !== undefined) return { type: 'below', price: o.below };
-  if (o.dropPct !== undefined) return { type: 'drop_pct', pct: o.dropPct, window_seconds: o.window };
-  if (o.newLow) return { type: 'new_low', window_seconds: o.window ?? null };
-  if (o.inventoryBelow !== undefined) return { type: 'inventory_below', tickets: o.inventoryBelow };
-  return { type: 'new_listings', min_new: o.newListings === true ? 1 : o.newListings };
+  if (flags.below !== undefined) return { type: 'below', price: flags.below };
+  if (flags.dropPct !== undefined) return { type: 'drop_pct', pct: flags.dropPct, window_seconds: flags.window };
+  if (flags.newLow) return { type: 'new_low', window_seconds: flags.window ?? null };
+  if (flags.inventoryBelow !== undefined) return { type: 'inventory_below', tickets: flags.inventoryBelow };
+  return { type: 'new_listings', min_new: flags.newListings === true ? 1 : flags.newListings };
 }
 
 function describeCondition(r: AlertRuleRecord): string {
@@ -193,24 +195,26 @@ export function alertsCommand(setup: Setup, print: (l: string) => void): Command
     .option('--secret-from-env <NAME>', 'read the signing secret from this environment variable')
     .option('--name <name>', 'a name for people')
     .option('--paused', 'add it without evaluating it yet')
-    .action(async (o: AddOptions, cmd: Command) => {
-      let secret = o.secret ?? null;
-      if (o.secretFromEnv) {
-        secret = process.env[o.secretFromEnv] ?? null;
-        if (!secret) throw new ConfigError(`--secret-from-env: ${o.secretFromEnv} is not set`, '--secret-from-env');
+    .action(async (flags: AddOptions, cmd: Command) => {
+      let secret = flags.secret ?? null;
+      if (flags.secretFromEnv) {
+        secret = process.env[flags.secretFromEnv] ?? null;
+        if (!secret) throw new ConfigError(`--secret-from-env: ${flags.secretFromEnv} is not set`, '--secret-from-env');
       }
       const body = {
-        name: o.name ?? `${o.event}${o.zone ? ` · ${o.zone}` : ''}${o.section ? ` · ${o.section}` : ''}`,
-        event_id: o.event,
-        zone: o.zone ?? null,
-        section: o.section ?? null,
-        basis: o.basis,
-        group_size: Number(o.seats),
-        condition: conditionOf(o),
-        cooldown_seconds: o.cooldown,
-        rearm_drop_pct: o.rearmDropPct ?? null,
-        targets: o.target.map((url) => ({ url, format: o.format as TargetFormat, secret })),
-        active: !o.paused,
+        name:
+          flags.name ??
+          `${flags.event}${flags.zone ? ` · ${flags.zone}` : ''}${flags.section ? ` · ${flags.section}` : ''}`,
+        event_id: flags.event,
+        zone: flags.zone ?? null,
+        section: flags.section ?? null,
+        basis: flags.basis,
+        group_size: Number(flags.seats),
+        condition: conditionOf(flags),
+        cooldown_seconds: flags.cooldown,
+        rearm_drop_pct: flags.rearmDropPct ?? null,
+        targets: flags.target.map((url) => ({ url, format: flags.format as TargetFormat, secret })),
+        active: !flags.paused,
       };
       const parsed = NewRuleBody.safeParse(body);
       if (!parsed.success) {
@@ -235,10 +239,10 @@ export function alertsCommand(setup: Setup, print: (l: string) => void): Command
     .description('list the rules (from the rules topic)')
     .option('--event <eventId>', 'only this event')
     .option('--format <format>', 'table, csv or json', 'table')
-    .action(async (o: { event?: string; format: OutputFormat }, cmd: Command) => {
+    .action(async (flags: { event?: string; format: OutputFormat }, cmd: Command) => {
       const rules = await withKafka(setup, cmd, (k) => k.rules());
       const rows = [...rules.values()]
-        .filter((r) => !r.deleted && (!o.event || r.event_id === o.event))
+        .filter((r) => !r.deleted && (!flags.event || r.event_id === flags.event))
         .sort((a, b) => a.created_at - b.created_at)
         .map((r) => ({
           rule_id: r.rule_id,
@@ -253,14 +257,14 @@ export function alertsCommand(setup: Setup, print: (l: string) => void): Command
           targets: r.targets.map((t) => `${t.format} ${t.url_hint}${t.signed ? ' (signed)' : ''}`).join(', '),
           active: r.active,
         }));
-      printRows(rows, o.format, print);
+      printRows(rows, flags.format, print);
     });
 
   alerts
     .command('rm')
     .description('remove a rule (its pending deliveries are cancelled)')
     .argument('<ruleId>')
-    .action(async (ruleId: string, _o, cmd: Command) => {
+    .action(async (ruleId: string, _flags, cmd: Command) => {
       await withKafka(setup, cmd, async (k) => {
         const removed = removedVersion(await liveRule(k, ruleId), Date.now());
         await k.producer.send('alertRules', [{ key: ruleId, value: removed }]);
@@ -272,7 +276,7 @@ export function alertsCommand(setup: Setup, print: (l: string) => void): Command
     .command('test')
     .description("send a test notification (marked test: true) to the rule's targets, once each")
     .argument('<ruleId>')
-    .action(async (ruleId: string, _o, cmd: Command) => {
+    .action(async (ruleId: string, _flags, cmd: Command) => {
       const failed = await withKafka(setup, cmd, async (k) => {
         const rule = await liveRule(k, ruleId);
         const box = loadSecretBox(k.config);

@@ -14,16 +14,16 @@ export function queryCommand(
     .argument('<sql>', 'the SQL, e.g. "SELECT * FROM zone_hourly LIMIT 5"')
     .option('--format <format>', 'table, csv or json', 'table')
     .option('--write', 'allow statements that change data (readonly=0)')
-    .action(async (sql: string, o: { format: OutputFormat; write?: boolean }, cmd: Command) => {
+    .action(async (sql: string, flags: { format: OutputFormat; write?: boolean }, cmd: Command) => {
       const { config, log } = setup(cmd);
       const store = await openStore(createContext(config, log));
       try {
         let rows: Record<string, unknown>[] = [];
         // A statement that returns no rows goes as a command: a query gets FORMAT JSONEachRow
         // appended, which INSERT … VALUES would read as part of its data.
-        if (o.write && !returnsRows(sql)) await store.command(sql);
-        else rows = await store.query<Record<string, unknown>>(sql, undefined, o.write ? {} : { readonly: '1' });
-        printRows(rows, o.format, print);
+        if (flags.write && !returnsRows(sql)) await store.command(sql);
+        else rows = await store.query<Record<string, unknown>>(sql, undefined, flags.write ? {} : { readonly: '1' });
+        printRows(rows, flags.format, print);
       } finally {
         await store.close();
       }
