@@ -1,6 +1,8 @@
 // A consumer process for crash tests: runs the metrics consumer from the environment's config,
 // prints "joined" once it has partitions and "done" when the snapshots table holds
 // TWS_EXPECT_SNAPSHOTS rows, then exits. The test SIGKILLs it at random points in between.
+// Before consuming it prints "unfinished N": the partitions whose ledger says `before`, i.e. where
+// the previous run was killed after starting a range's write and before its `after` and commit.
 import { writeFileSync } from 'node:fs';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { ensureSchema } from '../../consumers/schema.ts';
@@ -13,6 +15,11 @@ const config = loadConfig();
 const expect = Number(process.env.TWS_EXPECT_SNAPSHOTS);
 const store = await createStore(config.clickhouse);
 await ensureSchema(store);
+const [unfinished] = await store.query<{ n: number }>(
+  `SELECT count() AS n FROM sink_offsets FINAL WHERE consumer_group = {g:String} AND phase = 'before'`,
+  { g: config.consumer.group },
+);
+process.stdout.write(`unfinished ${Number(unfinished?.n ?? 0)}\n`);
 const kafka = createKafka(config.kafka, silentLogger);
 const svc = await startConsumers({ config, store, kafka, log: silentLogger, only: 'metrics' });
 const timer = setInterval(async () => {
