@@ -12,6 +12,8 @@ export const FAULT_KINDS = [
   'forbidden',
   'reset',
   'not_found',
+  /** 200 with a third of the listings left out, the announced counts unchanged (partial.ts). */
+  'partial',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -2,6 +2,12 @@
 // stored between requests. Each production has a fixed pool of would-be listings; the time decides
 // which are on sale, how many seats they still hold and at what price. As the event nears, prices
 // drift up and inventory sells down.
+//
+// Behaviours that fool a naive diff of snapshots (each listing's `fate`, drawn apart so the pool
+// itself is unchanged): pauses that come back within hours and hiatuses that come back after days,
+// under the same id; withdrawals for good and unsold listings pulled before the show (not sales);
+// price cuts shortly before a listing sells out. Sellers reprice at discrete times. What truly
+// happened, sale by sale, is the sales log (sales-log.ts).
 import { buildCatalog, type SimProduction, type SimZone } from './catalog.ts';
 import { intBetween, pick, rngFor, unit } from './prng.ts';
 
@@ -59,7 +65,7 @@ const FAT_FINGER_RATE = 0.015;
 
 type SplitRule = 'none' | 'whole' | 'pairs' | 'any';
 
-interface PoolListing {
+export interface PoolListing {
   id: string;
   zone: SimZone;
   section: string;
@@ -73,9 +79,50 @@ interface PoolListing {
   /** A seller's typo: priced at a sliver of the market, the consumers' outlier flag should catch it. */
   fatFinger: boolean;
   delivery: string;
+  fate: ListingFate;
 }
 
-function buildPool(seed: number, p: SimProduction): PoolListing[] {
+/** What else happens to a listing than selling down (progress units, like listedAt). */
+export interface ListingFate {
+  /** Taken off sale for good with seats left (not a sale). */
+  withdrawAt: number | null;
+  /** Off sale for days, then back under the same id (longer than a relist window). */
+  hiatus: [number, number] | null;
+  /** Its price is cut this long (progress) before it sells out; 0: never. */
+  cutLead: number;
+  /** Pulled this many minutes before the show if still unsold (not a sale); null: stays to the end. */
+  pullMinutes: number | null;
+}
+
+/** Why a pool listing is or is not on sale at a minute. */
+export type ListingPhase =
+  'listed' | 'upcoming' | 'paused' | 'hiatus' | 'sold_out' | 'withdrawn' | 'pulled' | 'started';
+
+export interface ListingNow {
+  phase: ListingPhase;
+  /** Seats on sale (when listed, or hidden but not gone). */
+  quantity: number;
+  /** Seats its seller has sold so far, on this marketplace or another; frozen once withdrawn. */
+  soldSeats: number;
+}
+
+const FATE_DAYS = DAY / SALE_SPAN;
+
+function fateOf(seed: number, id: string, listedAt: number, soldOutAt: number): ListingFate {
+  const rng = rngFor(seed, 'fate', id);
+  const within = (a: number, b: number) => a + rng() * (b - a);
+  const withdrawAt = rng() < 0.08 ? within(listedAt, soldOutAt) : null;
+  const hiatusFrom = rng() < 0.05 ? within(listedAt, soldOutAt) : null;
+  const hiatusDays = 2.5 + 2.5 * rng();
+  return {
+    withdrawAt,
+    hiatus: hiatusFrom === null ? null : [hiatusFrom, hiatusFrom + hiatusDays * FATE_DAYS],
+    cutLead: rng() < 0.35 ? (2 + 10 * rng()) * (FATE_DAYS / 24) : 0,
+    pullMinutes: rng() < 0.5 ? Math.round(within(15, 240)) : null,
+  };
+}
+
+export function buildPool(seed: number, p: SimProduction): PoolListing[] {
   const pool: PoolListing[] = [];
   for (const zone of p.zones) {
     for (const section of zone.sections) {
@@ -97,7 +144,10 @@ function buildPool(seed: number, p: SimProduction): PoolListing[] {
           splitRule: pick(rng, ['none', 'whole', 'pairs', 'any', 'any'] as const),
           fatFinger: rng() < FAT_FINGER_RATE,
           delivery: pick(rng, ['Mobile Transfer', 'Instant Download', 'Mobile Transfer']),
+          fate: { withdrawAt: null, hiatus: null, cutLead: 0, pullMinutes: null },
         });
+        const l = pool.at(-1)!;
+        l.fate = fateOf(seed, l.id, l.listedAt, l.soldOutAt);
       }
     }
   }
@@ -130,23 +180,57 @@ function summary(tickets: HermesTicket[]): HermesBody['global'][number] {
   };
 }
 
-function ticketsAt(seed: number, p: SimProduction, pool: PoolListing[], t: number): HermesTicket[] {
-  if (t >= p.startsAt) return [];
-  const progress = Math.min(1, Math.max(0, 1 - (p.startsAt - t) / SALE_SPAN));
+const progressAt = (p: SimProduction, t: number) => Math.min(1, Math.max(0, 1 - (p.startsAt - t) / SALE_SPAN));
+
+/** Seats sold by `progress` on the schedule: the last one at soldOutAt. */
+const soldBy = (l: PoolListing, progress: number) =>
+  progress >= l.soldOutAt
+    ? l.seats
+    : Math.min(l.seats - 1, Math.floor(((progress - l.listedAt) / (l.soldOutAt - l.listedAt)) * l.seats));
+
+/** A pool listing at minute `t`: on sale or why not, and its seats (the simulator's truth). */
+export function listingNow(seed: number, p: SimProduction, l: PoolListing, t: number): ListingNow {
+  const progress = progressAt(p, t);
+  if (progress < l.listedAt) return { phase: 'upcoming', quantity: l.seats, soldSeats: 0 };
+  // It ends sold out, withdrawn or pulled, whichever comes first; before the start at the latest.
+  const pullAt = l.fate.pullMinutes === null ? Infinity : progressAt(p, p.startsAt - l.fate.pullMinutes * MINUTE);
+  const endsAt = Math.min(l.soldOutAt, l.fate.withdrawAt ?? Infinity, pullAt);
+  const sold = soldBy(l, Math.min(progress, endsAt));
+  const left = { quantity: l.seats - sold, soldSeats: sold };
+  if (progress >= endsAt) {
+    const phase = endsAt === l.soldOutAt ? 'sold_out' : endsAt === pullAt ? 'pulled' : 'withdrawn';
+    return { phase, ...left };
+  }
+  if (t >= p.startsAt) return { phase: 'started', ...left };
+  // Hidden, still selling (elsewhere): the seats it comes back with are fewer.
+  if (l.fate.hiatus && progress >= l.fate.hiatus[0] && progress < l.fate.hiatus[1]) return { phase: 'hiatus', ...left };
+  if (unit(seed, 'pause', l.id, Math.floor(t / PAUSE_SLOT)) < 0.05) return { phase: 'paused', ...left };
+  return { phase: 'listed', ...left };
+}
+
+/** A listing's prices at `t` (per ticket, cents): base (before fees) and all-in. */
+export function priceAt(seed: number, p: SimProduction, l: PoolListing, t: number): { base: number; allIn: number } {
+  // Each listing reprices on its own schedule, so prices do not all jump on the same minute; between
+  // repricings it holds its price.
+  const phase = Math.floor(unit(seed, 'phase', l.id) * REPRICE_EVERY);
+  const slot = Math.floor((t + phase) / REPRICE_EVERY);
   // Demand pushes prices up as the date nears, fastest in the last days.
-  const demand = 1 + 0.8 * progress ** 2;
+  const demand = 1 + 0.8 * progressAt(p, slot * REPRICE_EVERY - phase) ** 2;
+  const noise = 0.95 + 0.1 * unit(seed, 'noise', l.id, slot);
+  const cut = l.fate.cutLead > 0 && progressAt(p, t) >= l.soldOutAt - l.fate.cutLead ? 0.85 : 1;
+  const factor = l.fatFinger ? 0.05 : l.priceFactor * noise * cut;
+  const base = Math.max(100, Math.round(l.zone.basePriceCents * demand * factor));
   const feeRate = 0.18 + 0.12 * unit(seed, 'fees', p.productionId);
+  return { base, allIn: Math.round(base * (1 + feeRate)) };
+}
+
+function ticketsAt(seed: number, p: SimProduction, pool: PoolListing[], t: number): HermesTicket[] {
   const tickets: HermesTicket[] = [];
   for (const l of pool) {
-    if (progress < l.listedAt || progress >= l.soldOutAt) continue;
-    if (unit(seed, 'pause', l.id, Math.floor(t / PAUSE_SLOT)) < 0.05) continue;
-    const sold = Math.floor(((progress - l.listedAt) / (l.soldOutAt - l.listedAt)) * l.seats);
-    const q = Math.max(1, l.seats - sold);
-    // Each listing reprices on its own schedule, so prices do not all jump on the same minute.
-    const phase = Math.floor(unit(seed, 'phase', l.id) * REPRICE_EVERY);
-    const noise = 0.95 + 0.1 * unit(seed, 'noise', l.id, Math.floor((t + phase) / REPRICE_EVERY));
-    const factor = l.fatFinger ? 0.05 : l.priceFactor * noise;
-    const base = Math.max(100, Math.round(l.zone.basePriceCents * demand * factor));
+    const now = listingNow(seed, p, l, t);
+    if (now.phase !== 'listed') continue;
+    const q = now.quantity;
+    const { base, allIn } = priceAt(seed, p, l, t);
     const m = splitsFor(l.splitRule, q);
     tickets.push({
       i: l.id,
@@ -155,7 +239,7 @@ function ticketsAt(seed: number, p: SimProduction, pool: PoolListing[], t: numbe
       r: l.row,
       q: String(q),
       p: dollars(base),
-      aip: dollars(Math.round(base * (1 + feeRate))),
+      aip: dollars(allIn),
       ...(m === undefined ? {} : { m }),
       d: l.delivery,
     });

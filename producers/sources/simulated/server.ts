@@ -9,7 +9,9 @@ import { HERMES_LISTINGS_PATH } from '../hermes.ts';
 import { FaultInjector, faultPlanSchema, type FaultRule, type SimApi } from './faults.ts';
 import { gametimeEventId, gametimeView } from './gametime.ts';
 import { createMarket, type SimProduction } from './market.ts';
+import { partialBody } from './partial.ts';
 import { RequestLog, type SimStats } from './request-log.ts';
+import { salesLog, salesLogAnswer, type SimTruthEvent } from './sales-log.ts';
 
 export interface SimulatedMarketplaceOptions {
   /** 0 picks a free port. */
@@ -35,6 +37,8 @@ export interface SimulatedMarketplace {
   productions(): SimProduction[];
   /** A production's event id on the simulated Gametime API. */
   gametimeEventId(productionId: string): string;
+  /** What truly sold, and what was withdrawn or relisted, in (from, to] (also GET /__sim/sales). */
+  salesLog(from: number, to: number, productionIds?: string[]): SimTruthEvent[];
 }
 
 /** One marketplace API the simulator speaks: its event id parameter and its body. */
@@ -140,11 +144,15 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
     if (!eventId) return answer(400, JSON.stringify({ error: `${spec.param} is required` }));
     const body = spec.body(eventId, now());
     if (!body) return answer(404, JSON.stringify({ error: 'production not found' }));
-    answer(200, JSON.stringify(body));
+    answer(200, JSON.stringify(fault?.kind === 'partial' ? partialBody(body as never) : body));
   }
 
-  async function admin(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
+  async function admin(req: IncomingMessage, res: ServerResponse, route: string, url: URL): Promise<void> {
     switch (route) {
+      case 'GET /__sim/sales': {
+        const { status, body } = salesLogAnswer(seed, market.productions, url.searchParams, now());
+        return sendJson(res, status, body);
+      }
       case 'GET /__sim/productions':
         return sendJson(res, 200, market.productions);
       case 'GET /__sim/gametime-events':
@@ -180,7 +188,7 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
     const api = req.method === 'GET' ? apis[url.pathname] : undefined;
-    const handled = api ? listings(req, res, url, api) : admin(req, res, `${req.method} ${url.pathname}`);
+    const handled = api ? listings(req, res, url, api) : admin(req, res, `${req.method} ${url.pathname}`, url);
     handled.catch((err: unknown) => sendJson(res, 500, { error: errorMessage(err) }));
   });
 
@@ -210,5 +218,12 @@ export async function startSimulatedMarketplace(opts: SimulatedMarketplaceOption
     clearFaults: () => faults.clear(),
     productions: () => structuredClone(market.productions) as SimProduction[],
     gametimeEventId: (productionId) => gametimeEventId(seed, productionId),
+    salesLog: (from, to, ids) =>
+      salesLog(
+        seed,
+        ids ? market.productions.filter((p) => ids.includes(p.productionId)) : market.productions,
+        from,
+        to,
+      ),
   };
 }
