@@ -8,6 +8,7 @@
 // member in the consumer group: Kafka refuses to move a live group's offsets.
 import type { Store } from '../lib/clickhouse/store.ts';
 import type { Kafka } from '../lib/kafka/client.ts';
+import { forgetLifecycleFrom, rebuildLifecycle } from './lifecycle/replay.ts';
 
 export interface ReplayPlan {
   topic: string;
@@ -80,6 +81,7 @@ export async function prepareReplay(store: Store, kafka: Kafka, group: string, p
         p,
       );
     }
+    await forgetLifecycleFrom(store, partition, start);
     await store.command(
       `ALTER TABLE sink_offsets DELETE WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}${SYNC}`,
       { g: group, t: plan.topic, p: partition },
@@ -99,6 +101,7 @@ export async function prepareReplay(store: Store, kafka: Kafka, group: string, p
     ]);
   }
   await rebuildRollups(store);
+  await rebuildLifecycle(store);
   const admin = kafka.admin();
   await admin.connect();
   try {

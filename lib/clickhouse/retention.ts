@@ -25,6 +25,28 @@ export const TTL_RULES: TtlRule[] = [
   },
   { table: 'zone_rollups_hourly', ttl: (d) => `hour + INTERVAL ${d} DAY DELETE`, days: (r) => r.rollupDays },
   { table: 'zone_rollups_daily', ttl: (d) => `toDateTime(day) + INTERVAL ${d} DAY DELETE`, days: (r) => r.rollupDays },
+  // The listing lifecycle (docs/tables.md#listing_changes) and its market rollups.
+  {
+    table: 'listing_changes',
+    ttl: (d) => `toDateTime(changed_at) + INTERVAL ${d} DAY DELETE`,
+    days: (r) => r.listingChangesDays,
+  },
+  {
+    table: 'lifecycle_snapshots',
+    ttl: (d) => `toDateTime(scraped_at) + INTERVAL ${d} DAY DELETE`,
+    days: (r) => r.listingChangesDays,
+  },
+  {
+    table: 'listing_state',
+    ttl: (d) => `toDateTime(state.changed_at) + INTERVAL ${d} DAY DELETE`,
+    days: (r) => r.listingChangesDays,
+  },
+  { table: 'market_rollups_hourly', ttl: (d) => `hour + INTERVAL ${d} DAY DELETE`, days: (r) => r.rollupDays },
+  {
+    table: 'market_rollups_daily',
+    ttl: (d) => `toDateTime(day) + INTERVAL ${d} DAY DELETE`,
+    days: (r) => r.rollupDays,
+  },
 ];
 
 /** Applies the configured TTLs; returns the tables it changed. */

@@ -14,6 +14,7 @@ import {
   renderForCluster,
 } from '../../lib/clickhouse/cluster.ts';
 import { loadMigrations } from '../../lib/clickhouse/migrate.ts';
+import { lifecycleViews } from '../../consumers/lifecycle/views.ts';
 import { ingestViews } from '../../consumers/snapshots/views.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { testConfig } from '../helpers/env.ts';
@@ -125,7 +126,7 @@ describe('cluster DDL of every migration', () => {
   });
 
   // The ingest views are created by code at start-up (lib/clickhouse/views.ts), through the same renderer.
-  const views = ingestViews().flatMap((v) => [
+  const views = [...ingestViews(), ...lifecycleViews()].flatMap((v) => [
     { name: `${v.name} (create)`, sql: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${v.name} TO ${v.to} AS ${v.select}` },
     { name: `${v.name} (replace)`, sql: `ALTER TABLE ${v.name} MODIFY QUERY ${v.select}` },
   ]);
