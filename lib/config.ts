@@ -277,9 +277,9 @@ export interface KafkaSecurity {
  * that stops heartbeating for this long is a crashed `tws up`: its groups (metrics, ops, workers,
  * alerter) wait for its session to expire before the next start joins them (issue 13: 26 s with 30 s).
  * Members heartbeat during long batches too (lib/kafka/keep-alive.ts), so a short session costs no
- * rebalances.
+ * rebalances. 6 s is the broker's default group.min.session.timeout.ms.
  */
-export const EMBEDDED_SESSION_TIMEOUT_MS = 8_000;
+export const EMBEDDED_SESSION_TIMEOUT_MS = 6_000;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};
