@@ -66,18 +66,18 @@ export const defaultEventId = (source: string, sourceEventId: string): string =>
   `${source}-${sourceEventId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
 
 /**
- * How long capacityOf reuses a capacity it read. The inventory trend needs it on every request, and
- * reading it cost about 2 ms each time; another process's change shows after at most this long.
+ * How long capacityOf reuses the capacities it read. The inventory trend needs one on every request,
+ * and reading it cost about 2 ms each time; another process's change shows after at most this long.
  */
 export const CAPACITY_CACHE_MS = 10_000;
-const CAPACITY_CACHE_ENTRIES = 10_000;
 
 export class EventCatalog {
   private readonly store: Store;
   private readonly publish?: (e: CatalogEvent) => Promise<void>;
   private readonly now: () => number;
-  /** Capacity per event id, with when it was read (monotonic ms). */
-  private readonly capacities = new Map<string, { capacity: number | null; readAt: number }>();
+  /** Every event's capacity, read at once (one read answers every event for a while). */
+  private capacities?: { byEvent: Map<string, number | null>; readAt: number };
+  private capacitiesLoading?: Promise<Map<string, number | null>>;
 
   constructor(deps: { store: Store; publish?: (e: CatalogEvent) => Promise<void>; now?: () => number }) {
     this.store = deps.store;
@@ -107,20 +107,27 @@ export class EventCatalog {
   }
 
   /**
-   * The event's venue capacity (null: none known, or no such event), reused for CAPACITY_CACHE_MS;
-   * a write through this catalog replaces it at once.
+   * The event's venue capacity (null: none known, or no such event). Every event's is read at once and
+   * reused for CAPACITY_CACHE_MS (a per-event cache missed on most requests of a busy API); a write
+   * through this catalog updates it at once.
    */
   async capacityOf(eventId: string): Promise<number | null> {
-    const cached = this.capacities.get(eventId);
-    if (cached && performance.now() - cached.readAt < CAPACITY_CACHE_MS) return cached.capacity;
-    const rows = await this.store.query<{ capacity: number | null }>(
-      'SELECT capacity FROM events FINAL WHERE event_id = {event_id:String} LIMIT 1',
-      { event_id: eventId },
-    );
-    const capacity = rows[0]?.capacity ?? null;
-    if (this.capacities.size >= CAPACITY_CACHE_ENTRIES) this.capacities.clear();
-    this.capacities.set(eventId, { capacity, readAt: performance.now() });
-    return capacity;
+    const fresh = this.capacities && performance.now() - this.capacities.readAt < CAPACITY_CACHE_MS;
+    const byEvent = fresh ? this.capacities!.byEvent : await this.loadCapacities();
+    return byEvent.get(eventId) ?? null;
+  }
+
+  /** One read of every capacity, shared by the requests that arrive meanwhile. */
+  private loadCapacities(): Promise<Map<string, number | null>> {
+    this.capacitiesLoading ??= this.store
+      .query<{ event_id: string; capacity: number | null }>('SELECT event_id, capacity FROM events FINAL')
+      .then((rows) => {
+        const byEvent = new Map(rows.map((r) => [r.event_id, r.capacity]));
+        this.capacities = { byEvent, readAt: performance.now() };
+        return byEvent;
+      })
+      .finally(() => (this.capacitiesLoading = undefined));
+    return this.capacitiesLoading;
   }
 
   /** The events the scheduler scrapes. */
@@ -165,7 +172,7 @@ export class EventCatalog {
   private async write(event: CatalogEvent): Promise<CatalogEvent> {
     if (this.publish) await this.publish(event);
     await this.store.insert('events', [catalogRow(event)]);
-    this.capacities.delete(event.event_id);
+    this.capacities?.byEvent.set(event.event_id, event.capacity);
     return event;
   }
 }
