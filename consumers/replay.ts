@@ -43,7 +43,14 @@ export async function planReplay(
   }
 }
 
-const SNAPSHOT_TABLES = ['section_snapshots', 'zone_snapshots'] as const;
+const SNAPSHOT_TABLES = ['section_snapshots', 'zone_snapshots', 'zone_snapshots_all_sources', 'recent_listings'] as const;
+/** Every rollup table; each is filled by the materialized view `<table>_mv`. */
+const ROLLUP_TABLES = [
+  'zone_rollups_hourly',
+  'zone_rollups_daily',
+  'zone_source_rollups_hourly',
+  'zone_source_rollups_daily',
+] as const;
 
 export class ReplayRefusedError extends Error {}
 
@@ -115,15 +122,18 @@ export async function prepareReplay(store: Store, kafka: Kafka, group: string, p
   }
 }
 
-/** Recomputes the rollup tables from zone_snapshots with the materialized views' own SELECT. */
+/**
+ * Recomputes the rollup tables from their snapshot tables (zone_snapshots_all_sources, zone_snapshots)
+ * with the materialized views' own SELECT.
+ */
 export async function rebuildRollups(store: Store): Promise<void> {
-  for (const g of ['hourly', 'daily']) {
+  for (const table of ROLLUP_TABLES) {
     const [mv] = await store.query<{ as_select: string }>(
       'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}',
-      { n: `zone_rollups_${g}_mv` },
+      { n: `${table}_mv` },
     );
-    if (!mv) throw new Error(`materialized view zone_rollups_${g}_mv is missing; run tws migrate`);
-    await store.command(`TRUNCATE TABLE zone_rollups_${g}`);
-    await store.command(`INSERT INTO zone_rollups_${g} ${mv.as_select}`);
+    if (!mv) throw new Error(`materialized view ${table}_mv is missing; run tws migrate`);
+    await store.command(`TRUNCATE TABLE ${table}`);
+    await store.command(`INSERT INTO ${table} ${mv.as_select}`);
   }
 }

@@ -221,7 +221,7 @@ export interface Config {
   /** Each registered source's base URL and politeness (lib/sources/settings.ts). */
   sources: Record<SourceName, SourceSettings>;
   /** Across sources: the dedupe tolerance and how old a source's latest snapshot may be (docs/metrics.md). */
-  market: { dedupeTolerance: number; maxAgeSeconds: number };
+  allSources: { dedupeTolerance: number; maxAgeSeconds: number };
   /** Settings that are deprecated or have no effect, for a start-up warning each. */
   warnings: SettingWarning[];
   alerts: {
@@ -380,7 +380,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalSeconds: e.TWS_SCRAPE_INTERVAL_SECONDS,
     },
     sources,
-    market: { dedupeTolerance: e.TWS_DEDUPE_PRICE_TOLERANCE, maxAgeSeconds: e.TWS_ALL_SOURCES_MAX_AGE_SECONDS },
+    allSources: { dedupeTolerance: e.TWS_DEDUPE_PRICE_TOLERANCE, maxAgeSeconds: e.TWS_ALL_SOURCES_MAX_AGE_SECONDS },
     warnings,
     alerts: {
       webhookUrl: e.TWS_ALERT_WEBHOOK_URL,

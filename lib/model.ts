@@ -46,6 +46,12 @@ export interface ListingSnapshot {
   expected_listings?: number | null;
 }
 
+/** One marketplace an event is listed on, and the event's id there. */
+export interface EventSourceRef {
+  source: string;
+  source_event_id: string;
+}
+
 /** Topic catalog.events.v1 (compacted) and table `events`. */
 export interface CatalogEvent {
   event_id: string;
@@ -60,6 +66,8 @@ export interface CatalogEvent {
   created_at: number;
   updated_at: number;
   version: number;
+  /** Every source of the event, the primary (`source`) first; absent or empty: `source` only. */
+  sources?: EventSourceRef[];
 }
 
 export interface ScrapeRequest {
@@ -87,6 +95,8 @@ export interface ScrapeOutcome {
   listings: number;
   rejected: number;
   finished_at: number;
+  /** The source scraped; null or absent in records written before it existed. */
+  source?: string | null;
 }
 
 /** The seed's scraper_logs row: one failed event scrape. */

@@ -7,7 +7,7 @@ export type ScrapeResult =
   | { status: 'failed' | 'expired'; kind: string; attempts: number; retries: number };
 
 export function scrapeOutcome(
-  req: Pick<ScrapeRequest, 'job_id' | 'event_id'>,
+  req: Pick<ScrapeRequest, 'job_id' | 'event_id'> & { source?: string },
   workerId: string,
   finishedAt: number,
   result: ScrapeResult,
@@ -25,5 +25,7 @@ export function scrapeOutcome(
     listings: ok ? result.listings : 0,
     rejected: ok ? result.rejected : 0,
     finished_at: finishedAt,
+    // Which of the event's sources this outcome is about (an event may be on several).
+    ...(req.source !== undefined && { source: req.source }),
   };
 }

@@ -14,9 +14,10 @@ import { startAvroConsumer, type RunningConsumer } from '../lib/kafka/avro-consu
 import type { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ScrapeJob, ScrapeOutcome, ScrapeRequest } from '../lib/model.ts';
+import { eventSources } from '../lib/sources/event-sources.ts';
 import { ErrorRateMonitor, type Alerter } from './alerts.ts';
 import { toDeadLetter } from './dead-letter.ts';
-import { JobTracker } from './jobs/job-tracker.ts';
+import { JobTracker, scrapeKey } from './jobs/job-tracker.ts';
 
 export interface SchedulerDeps {
   kafka: Kafka;
@@ -108,21 +109,28 @@ export class Scheduler {
     let started = false;
     try {
       const events = await abortable(catalog.activeEvents(), signal);
-      tracker = new JobTracker(jobId, startedAt, new Set(events.map((e) => e.event_id)));
+      // One scrape per event and source: each source of an event is fetched on its own.
+      tracker = new JobTracker(
+        jobId,
+        startedAt,
+        new Set(events.flatMap((e) => eventSources(e).map((s) => scrapeKey(e.event_id, s.source)))),
+      );
       const finished = new Promise<void>((resolve) => (this.current = { tracker, done: resolve }));
       throwIfAborted(signal);
       started = true;
       await abortable(producer.send('scrapeJobs', [{ key: jobId, value: tracker.startRecord() }]), signal);
       const deadline = startedAt + this.deadlineMs;
-      const requests: ScrapeRequest[] = events.map((e) => ({
-        job_id: jobId,
-        event_id: e.event_id,
-        source: e.source,
-        source_event_id: e.source_event_id,
-        event_starts_at: e.starts_at,
-        requested_at: startedAt,
-        deadline_at: deadline,
-      }));
+      const requests: ScrapeRequest[] = events.flatMap((e) =>
+        eventSources(e).map((s) => ({
+          job_id: jobId,
+          event_id: e.event_id,
+          source: s.source,
+          source_event_id: s.source_event_id,
+          event_starts_at: e.starts_at,
+          requested_at: startedAt,
+          deadline_at: deadline,
+        })),
+      );
       await abortable(
         producer.send(
           'scrapeRequests',

@@ -4,6 +4,7 @@ import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import type { CatalogEventView } from '../../lib/catalog/catalog.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import type { CatalogEvent } from '../../lib/model.ts';
+import { eventSources } from '../../lib/sources/event-sources.ts';
 import { EventIdParams } from '../schemas/common.ts';
 import { EventListQuery, EventListSchema, EventPatchBody, EventSchema, NewEventBody } from '../schemas/events.ts';
 import { parseInstant, toIso, toIsoOrNull } from '../schemas/time.ts';
@@ -15,6 +16,7 @@ export function eventJson(e: CatalogEvent | CatalogEventView) {
     event_id: e.event_id,
     source: e.source,
     source_event_id: e.source_event_id,
+    sources: eventSources(e),
     name: e.name,
     venue: e.venue,
     timezone: e.timezone,
@@ -70,8 +72,9 @@ export function eventRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       const b = c.req.valid('json');
       const created = await catalog.create({
         ...(b.event_id === undefined ? {} : { event_id: b.event_id }),
-        source: b.source,
-        source_event_id: b.source_event_id,
+        ...(b.source === undefined ? {} : { source: b.source }),
+        ...(b.source_event_id === undefined ? {} : { source_event_id: b.source_event_id }),
+        ...(b.sources === undefined ? {} : { sources: b.sources }),
         name: b.name,
         venue: b.venue,
         timezone: b.timezone,

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EventId, IsoInstant, IsoTime, PrintableText, QueryBool, QueryInt } from './common.ts';
+import { SourceName } from './sources.ts';
 
 const SOURCE_EVENT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const TIMEZONE_RE = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
@@ -17,10 +18,11 @@ export function isTimeZone(tz: string): boolean {
 export const EventSchema = z
   .strictObject({
     event_id: z.string(),
-    source: z.string().openapi({ description: 'Marketplace: vividseats or simulated' }),
-    source_event_id: z
-      .string()
-      .openapi({ description: "The marketplace's id of the event (Vivid Seats productionId)" }),
+    source: z.string().openapi({ description: 'The primary source (the first of `sources`)' }),
+    source_event_id: z.string().openapi({ description: "The primary source's id of the event" }),
+    sources: z
+      .array(z.strictObject({ source: z.string(), source_event_id: z.string() }))
+      .openapi({ description: 'Every source the event is scraped on, with its id there, the primary first' }),
     name: z.string(),
     venue: z.string(),
     timezone: z.string().openapi({ description: 'IANA time zone of the venue, e.g. America/New_York' }),
@@ -47,12 +49,29 @@ export const EventListQuery = z.object({
   offset: QueryInt(0, 1_000_000, 0, 'Events to skip'),
 });
 
+const SourceEventId = z
+  .string()
+  .regex(SOURCE_EVENT_ID_RE, 'must be 1-128 letters, digits, "_", ".", ":" or "-"')
+  .openapi({ example: '5123456' });
+
+/** The sources of an event: one id per source, the primary first. */
+const EventSources = z
+  .array(z.strictObject({ source: SourceName, source_event_id: SourceEventId }))
+  .min(1)
+  .max(16)
+  .refine((list) => new Set(list.map((r) => r.source)).size === list.length, 'each source at most once')
+  .openapi({
+    description: 'Every source the event is on, with its id there; the first is the primary',
+    example: [
+      { source: 'vividseats', source_event_id: '5123456' },
+      { source: 'gametime', source_event_id: '66b0c3e2f1a4d5b6c7d8e9f0' },
+    ],
+  });
+
 const eventFields = {
-  source: z.enum(['vividseats', 'simulated']),
-  source_event_id: z
-    .string()
-    .regex(SOURCE_EVENT_ID_RE, 'must be 1-128 letters, digits, "_", ".", ":" or "-"')
-    .openapi({ example: '5123456' }),
+  source: SourceName.optional().openapi({ description: 'The primary source; or give `sources`' }),
+  source_event_id: SourceEventId.optional().openapi({ description: "The primary source's id of the event" }),
+  sources: EventSources.optional(),
   name: PrintableText(1, 300).openapi({ example: 'Hamilton' }),
   venue: PrintableText(1, 300).openapi({ example: 'Richard Rodgers Theatre' }),
   timezone: z
@@ -74,15 +93,27 @@ const eventFields = {
 
 export const NewEventBody = z
   .strictObject({
-    event_id: EventId.optional().openapi({ description: 'Defaults to "<source>-<source_event_id>"' }),
+    event_id: EventId.optional().openapi({ description: 'Defaults to "<source>-<source_event_id>" of the primary' }),
     ...eventFields,
+  })
+  .superRefine((b, ctx) => {
+    // One source by the pair, several by `sources`, or both (the pair is then the primary).
+    for (const [field, other] of [
+      ['source', 'source_event_id'],
+      ['source_event_id', 'source'],
+    ] as const)
+      if (b[field] === undefined && b[other] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `give ${field} with ${other}` });
+    if (b.source === undefined && b.sources === undefined)
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'give source and source_event_id, or sources' });
   })
   .openapi('NewEvent');
 
 export const EventPatchBody = z
   .strictObject({
-    source: eventFields.source.optional(),
-    source_event_id: eventFields.source_event_id.optional(),
+    source: eventFields.source,
+    source_event_id: eventFields.source_event_id,
+    sources: eventFields.sources.openapi({ description: 'Replaces the list of sources; the first is the primary' }),
     name: eventFields.name.optional(),
     venue: eventFields.venue.optional(),
     timezone: eventFields.timezone.optional(),

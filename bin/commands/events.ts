@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { Config } from '../../lib/config.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { SOURCES, isSourceName, sourceNameList, type SourceName } from '../../lib/sources/registry.ts';
 import { catalogWithPublisher, createContext, openStore, prepareTopics } from '../roles.ts';
 import { printRows, type OutputFormat } from './output.ts';
 
@@ -26,6 +27,15 @@ async function withCatalog<T>(
   }
 }
 
+/** `--also gametime:66b0…`: another source of the event and its id there (repeatable). */
+const parseAlso = (v: string, acc: Array<{ source: SourceName; source_event_id: string }>) => {
+  const i = v.indexOf(':');
+  const source = v.slice(0, i);
+  if (i <= 0 || i === v.length - 1 || !isSourceName(source))
+    throw new ConfigError(`--also expects <source>:<event id> with a source of ${sourceNameList()}, got "${v}"`, '--also');
+  return [...acc, { source, source_event_id: v.slice(i + 1) }];
+};
+
 const parseTime = (v: string): number => {
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw new ConfigError(`--starts-at must be an ISO date-time, got "${v}"`, '--starts-at');
@@ -37,17 +47,20 @@ export function eventsCommand(setup: Setup, print: (l: string) => void): Command
   events
     .command('add')
     .description('track a new event')
-    .requiredOption('--source-event-id <id>', "the marketplace's event id (Vivid Seats productionId)")
+    .requiredOption(
+      '--source-event-id <id>',
+      `the marketplace's event id (${SOURCES.map((s) => `${s.name}: ${s.eventId}`).join('; ')})`,
+    )
     .requiredOption('--name <name>', 'event name')
     .requiredOption('--starts-at <iso>', 'event start, ISO-8601', parseTime)
-    .option('--source <source>', 'vividseats or simulated', 'vividseats')
+    .option('--source <source>', sourceNameList(), 'vividseats')
+    .option('--also <source:id>', 'another source of the same event and its id there (repeatable)', parseAlso, [])
     .option('--id <eventId>', 'our event id (default: <source>-<source event id>)')
     .option('--venue <venue>', 'venue', '')
     .option('--timezone <tz>', 'IANA time zone of the venue', 'UTC')
     .option('--capacity <n>', 'seats for sale at the event (enables availability %)', (v) => Number(v))
     .action(async (flags, cmd: Command) => {
-      if (flags.source !== 'vividseats' && flags.source !== 'simulated')
-        throw new ConfigError('--source must be vividseats or simulated', '--source');
+      if (!isSourceName(flags.source)) throw new ConfigError(`--source must be ${sourceNameList()}`, '--source');
       if (flags.capacity !== undefined && !(Number.isInteger(flags.capacity) && flags.capacity > 0))
         throw new ConfigError('--capacity must be a positive integer', '--capacity');
       const e = await withCatalog(setup, cmd, (c) =>
@@ -55,6 +68,7 @@ export function eventsCommand(setup: Setup, print: (l: string) => void): Command
           event_id: flags.id,
           source: flags.source,
           source_event_id: flags.sourceEventId,
+          sources: flags.also,
           name: flags.name,
           venue: flags.venue,
           timezone: flags.timezone,
@@ -77,6 +91,7 @@ export function eventsCommand(setup: Setup, print: (l: string) => void): Command
           name: e.name,
           source: e.source,
           source_event_id: e.source_event_id,
+          sources: (e.sources ?? []).map((r) => `${r.source}:${r.source_event_id}`).join(' '),
           starts_at: new Date(e.starts_at).toISOString(),
           capacity: e.capacity,
           active: e.active,

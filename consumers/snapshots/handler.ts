@@ -155,6 +155,7 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
       value: r.value.bytes,
     }));
     const parts = landingParts(landing, READER, writers, {
+      allSources: config.allSources,
       outlierRatio: config.consumer.outlierRatio,
       excludeOutliers: config.consumer.excludeOutliers,
       keepRawListings: config.consumer.rawListings,

@@ -20,6 +20,8 @@ export interface LandingRecord {
 }
 
 export interface LandingSettings {
+  /** All sources (all-sources-views.ts): the dedupe tolerance and how old another source's snapshot may be. */
+  allSources?: { dedupeTolerance: number; maxAgeSeconds: number };
   outlierRatio: number;
   excludeOutliers: boolean;
   keepRawListings: boolean;
@@ -37,6 +39,9 @@ export interface LandingPart {
 
 /** Bytes per INSERT at most (a record is never split): bounds the engine's memory per insert. */
 export const LANDING_CHUNK_BYTES = 32 * 1024 * 1024;
+/** The all-sources settings, after the record's fields (selectList adds them in this order). */
+const ALL_SOURCES_COLUMNS = ['dedupe_tolerance', 'peer_max_age_seconds'];
+const ALL_SOURCES_DEFAULTS = { dedupeTolerance: 0.02, maxAgeSeconds: 3600 };
 
 const KAFKA_COLUMNS = [
   'kafka_partition',
@@ -50,7 +55,8 @@ const KAFKA_COLUMNS = [
 
 /** The landing table's columns: the reader schema's fields, then the Kafka position and settings. */
 export function landingColumns(reader: AvroType): string[] {
-  return [...project(reader, reader).map((e) => e.slice(e.lastIndexOf(' AS ') + 4)), ...KAFKA_COLUMNS];
+  const fields = project(reader, reader).map((e) => e.slice(e.lastIndexOf(' AS ') + 4));
+  return [...fields, ...ALL_SOURCES_COLUMNS, ...KAFKA_COLUMNS];
 }
 
 /** The inserts for `records` (one partition, offset-ordered, non-empty). */
@@ -112,6 +118,8 @@ function selectList(projection: string[], records: LandingRecord[], s: LandingSe
   const offsets = records.map((r) => r.offset.toString()).join(', ');
   return [
     ...projection,
+    `toFloat64(${(s.allSources ?? ALL_SOURCES_DEFAULTS).dedupeTolerance}) AS dedupe_tolerance`,
+    `toUInt32(${Math.trunc((s.allSources ?? ALL_SOURCES_DEFAULTS).maxAgeSeconds)}) AS peer_max_age_seconds`,
     `toUInt32(${records[0]!.partition}) AS kafka_partition`,
     `transform(w.snapshot_id, [${ids}], CAST([${offsets}] AS Array(UInt64)), toUInt64(0)) AS kafka_offset`,
     `toFloat64(${s.outlierRatio}) AS outlier_ratio`,

@@ -11,6 +11,8 @@
 //   get_in    valid and, when TWS_EXCLUDE_OUTLIERS, not an outlier: what the get-in prices look at
 //   base_ok, base   a usable base (pre-fee) price and the price
 //   quantity  seats offered;  pair, four   the seller's splits allow 2 (4) seats together
+//   counted   valid and in the inventory: per source every valid listing; over all sources a
+//             cross-site duplicate of an earlier source's listing is not (all-sources-views.ts)
 // Arrays, not one row per listing: ClickHouse computes them column-wise, with no row per listing
 // to copy and group (the cost that mattered, measured in the bench).
 
@@ -67,9 +69,10 @@ export const PRICE_METRICS: readonly MetricDef[] = [
   },
   { column: 'sum_price_cents', type: 'UInt64', sql: `arraySum(x -> toUInt64(x), ${VALID_PRICES})` },
   { column: 'priced_listings', type: 'UInt32', sql: 'arrayCount(valid)' },
-  { column: 'total_tickets', type: 'UInt32', sql: `arraySum(x -> toUInt64(x), ${where('quantity', 'valid')})` },
-  { column: 'total_listings', type: 'UInt32', sql: 'arrayCount(valid)' },
-  { column: 'available', type: 'Bool', sql: `arraySum(x -> toUInt64(x), ${where('quantity', 'valid')}) > 0` },
+  // Inventory counts each listing once across sites; prices above look at every valid listing.
+  { column: 'total_tickets', type: 'UInt32', sql: `arraySum(x -> toUInt64(x), ${where('quantity', 'counted')})` },
+  { column: 'total_listings', type: 'UInt32', sql: 'arrayCount(counted)' },
+  { column: 'available', type: 'Bool', sql: `arraySum(x -> toUInt64(x), ${where('quantity', 'counted')}) > 0` },
   { column: 'outlier_listings', type: 'UInt32', sql: 'arrayCount(outlier)' },
   { column: 'rejected_listings', type: 'UInt32', sql: 'arrayCount(x -> NOT x, valid)' },
 ];

@@ -44,7 +44,11 @@ export interface ZoneRow {
   rejected_listings: number;
 }
 
-/** The zone rows ClickHouse computed for these snapshots: what the side outputs publish. */
+/**
+ * The zone rows ClickHouse computed for these snapshots: what the side outputs publish. Over all
+ * the event's sources (zone_snapshots_all_sources: for an event on one source, its own zone rows), so
+ * downstream readers and the rollup windows see one series per zone, as before.
+ */
 export async function zoneRowsOf(
   store: Store,
   snapshots: Array<{ event_id: string; scraped_at: number; snapshot_id: string }>,
@@ -57,7 +61,7 @@ export async function zoneRowsOf(
        days_to_event, lowest_price_cents, lowest_base_price_cents, average_price_cents, median_price_cents,
        highest_price_cents, lowest_price_2_cents, lowest_price_4_cents, total_tickets, total_listings,
        available, outlier_listings, rejected_listings
-     FROM ${TABLES.zoneSnapshots}
+     FROM ${TABLES.zoneSnapshotsAllSources}
      WHERE event_id IN {events:Array(String)} AND scraped_at IN {times:Array(DateTime64(3, 'UTC'))}
        AND snapshot_id IN {ids:Array(String)}
      ORDER BY scraped_at_ms, snapshot_id, zone_id`,

@@ -65,6 +65,8 @@ const zone: fc.Arbitrary<Zone> = fc.record({
   ),
 });
 const scrape = fc.record({
+  // Two sources of one event: each keeps its own outlier history of a zone (same zone ids here).
+  source: fc.constantFrom('simulated', 'gametime'),
   minutes: fc.integer({ min: 0, max: 36 * 60 }), // equal times happen too
   zones: fc.array(zone, { maxLength: 4 }),
   rejected: fc.array(
@@ -93,7 +95,7 @@ const caseOf = fc
         snapshot_id: `${event}-s${i}`,
         job_id: 'j',
         event_id: event,
-        source: 'simulated',
+        source: s.source,
         source_event_id: 'p',
         scraped_at: T0 + s.minutes * 60_000,
         event_starts_at: s.startsInDays === null ? null : T0 + s.startsInDays * 24 * HOUR,
@@ -181,7 +183,7 @@ async function check(c: Case): Promise<void> {
     q(TABLES.zoneSnapshots, '*'),
     q(TABLES.sectionSnapshots, '*'),
     q(TABLES.snapshots, '*'),
-    q(TABLES.rawListings, 'snapshot_id, zone_id, section, listing_id, outlier, rejected_reason'),
+    q(TABLES.rawListings, 'snapshot_id, source, zone_id, section, listing_id, outlier, rejected_reason'),
   ]);
   const expected = model(c);
   expect(zones.length).toBe(expected.reduce((n, e) => n + e.metrics.zones.length, 0));
@@ -196,6 +198,7 @@ async function check(c: Case): Promise<void> {
       const a = zoneBy.get(`${s.snapshot_id}|${z.zone_id}`);
       expectMetrics(a, z as unknown as Record<string, unknown>, `${s.snapshot_id} zone ${z.zone_id}`);
       expect(a!.zone, 'zone name').toBe(z.zone);
+      expect(a!.source, 'zone source').toBe(s.source);
       expect(a!.sections, 'sections').toBe(z.sections);
       expect(a!.days_to_event, 'days_to_event').toBe(m.daysToEvent);
     }
@@ -206,6 +209,9 @@ async function check(c: Case): Promise<void> {
         `${s.snapshot_id} section ${sec.zone_id}/${sec.section}`,
       );
     const snap = snapBy.get(s.snapshot_id)!;
+    expect(snap.source).toBe(s.source);
+    expect(sections.filter((r) => r.snapshot_id === s.snapshot_id).every((r) => r.source === s.source)).toBe(true);
+    expect(raws.filter((r) => r.snapshot_id === s.snapshot_id).every((r) => r.source === s.source)).toBe(true);
     expect(snap.zones).toBe(s.zones.length);
     expect(snap.sections).toBe(m.sections.length);
     expect(snap.listings).toBe(m.listings.length);

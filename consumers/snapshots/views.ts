@@ -4,66 +4,55 @@
 // and daily rollups; the dedup token of that INSERT covers every view (docs/exactly-once.md).
 //
 //   snapshot_landing ──(enrich: the outlier reference of every zone, once)──▶ snapshot_enriched
-//   snapshot_enriched ──▶ snapshots, section_snapshots, zone_snapshots, raw_listings
-// Both are Null tables: they keep nothing, they feed the views.
+//   snapshot_enriched ──▶ snapshots, section_snapshots, zone_snapshots (per source)
+//   snapshot_enriched ──▶ recent_listings, snapshot_all_sources ──▶ raw_listings, zone_snapshots_all_sources
+//                        (all sources: all-sources-views.ts)
+// snapshot_enriched and snapshot_all_sources are Null tables: they keep nothing, they feed the views.
 //
-// The outlier reference of a (scrape, zone) is the median of that zone's per-scrape medians over
-// the trailing 24 hours, this scrape included, scrapes processed after it (a higher offset)
-// excluded. It reads the history from zone_snapshots, never the block's own rows there, so a
-// replayed range sees the history its first attempt saw.
+// The outlier reference of a (scrape, zone) is the median of that zone's per-scrape medians on the
+// same source over the trailing 24 hours, this scrape included, scrapes processed after it (a
+// higher offset) excluded. It reads the history from zone_snapshots, never the block's own rows
+// there, so a replayed range sees the history its first attempt saw.
 //
 // Within a snapshot, a repeated zone id, or (zone, section) pair, takes the number of its first
 // entry, so repeats merge into one group. A group's listings are parallel arrays of the fields the
 // metrics read (metrics-sql.ts): there is no row per listing except in raw_listings.
 import type { ManagedView } from '../../lib/clickhouse/views.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
-import { MAX_PRICE_CENTS, metricSelect } from './metrics-sql.ts';
+import { baseOk, isOutlier, isValid, seatsTogether, validPrice, zoneNos } from './listing-sql.ts';
+import { allSourcesViews } from './all-sources-views.ts';
+import { metricSelect } from './metrics-sql.ts';
 
 const LANDING = TABLES.snapshotLanding;
 const ENRICHED = TABLES.snapshotEnriched;
 const LANDING_COLUMNS = `snapshot_id, job_id, event_id, source, source_event_id, scraped_at, event_starts_at, zones,
-  rejected, kafka_partition, kafka_offset, outlier_ratio, exclude_outliers, keep_raw_listings`;
+  rejected, kafka_partition, kafka_offset, outlier_ratio, exclude_outliers, keep_raw_listings, dedupe_tolerance,
+  peer_max_age_seconds`;
 
-// The listing rules of docs/metrics.md, once: as SQL over one listing's price and quantity.
-const isValid = (price: string, quantity: string) =>
-  `(isNotNull(${price}) AND assumeNotNull(${price}) BETWEEN 1 AND ${MAX_PRICE_CENTS} AND ${quantity} >= 1)`;
-const validPrice = (price: string, valid: string) => `if(${valid}, toUInt32(assumeNotNull(${price})), toUInt32(0))`;
-const isOutlier = (price: string, valid: string) =>
-  `(${valid} AND observations > 0 AND toFloat64(${price}) < outlier_ratio * ref)`;
-const baseOk = (base: string) => `(isNotNull(${base}) AND assumeNotNull(${base}) BETWEEN 1 AND ${MAX_PRICE_CENTS})`;
-const seatsTogether = (n: number, quantity: string, splits: string) =>
-  `(${quantity} >= ${n} AND (empty(${splits}) OR has(${splits}, ${n})))`;
-const rejectedReason = (price: string, quantity: string) => `multiIf(
-    isNull(${price}), 'missing_price',
-    assumeNotNull(${price}) <= 0, 'non_positive_price',
-    assumeNotNull(${price}) > ${MAX_PRICE_CENTS}, 'price_out_of_range',
-    ${quantity} < 1, 'bad_quantity',
-    '')`;
 /** The median of the valid prices of listings (parallel arrays), half a cent up; NaN when none is valid. */
 const zoneMedian = (prices: string, quantities: string) =>
   `floor(arrayReduce('quantileExactInclusive(0.5)', arrayMap(p -> toFloat64(assumeNotNull(p)),
     arrayFilter((p, q) -> ${isValid('p', 'q')}, ${prices}, ${quantities}))) + 0.5)`;
 
-/** The zone number of each zone entry of `zones`: the index of the first entry with its id. */
-const ZONE_NOS = (zones: string) => `arrayMap(id -> toUInt32(indexOf(${zones}.zone_id, id)), ${zones}.zone_id)`;
+const ZONE_NOS = zoneNos;
 
 // ── Stage 1: the outlier reference of every (snapshot, zone) of the block ──────────────────────
 
 const ENRICH = `
 WITH
 zone_medians AS (
-  SELECT b.kafka_partition AS p, b.kafka_offset AS o, b.event_id AS event_id, b.scraped_at AS t,
+  SELECT b.kafka_partition AS p, b.kafka_offset AS o, b.event_id AS event_id, b.source AS source, b.scraped_at AS t,
     zone_id, zone_no,
     ${zoneMedian('arrayFlatten(groupArray(entry_prices))', 'arrayFlatten(groupArray(entry_qty))')} AS m
   FROM ${LANDING} AS b
   ARRAY JOIN b.zones.zone_id AS zone_id, ${ZONE_NOS('b.zones')} AS zone_no,
     b.zones.sections.listings.all_in_price_cents AS entry_prices, b.zones.sections.listings.quantity AS entry_qty
-  GROUP BY p, o, event_id, t, zone_id, zone_no
+  GROUP BY p, o, event_id, source, t, zone_id, zone_no
 ),
 observations AS (
-  SELECT event_id, zone_id, t, p, o, m, 1 AS from_block FROM zone_medians WHERE NOT isNaN(m)
+  SELECT event_id, source, zone_id, t, p, o, m, 1 AS from_block FROM zone_medians WHERE NOT isNaN(m)
   UNION ALL
-  SELECT event_id, zone_id, scraped_at AS t, kafka_partition AS p, kafka_offset AS o,
+  SELECT event_id, source, zone_id, scraped_at AS t, kafka_partition AS p, kafka_offset AS o,
     toFloat64(assumeNotNull(median_price_cents)) AS m, 0 AS from_block
   FROM ${TABLES.zoneSnapshots}
   WHERE event_id IN (SELECT event_id FROM ${LANDING})
@@ -78,7 +67,8 @@ zone_refs AS (
     SELECT x.o AS o, x.zone_no AS zone_no, y.t AS t, argMax(y.m, (y.from_block, y.p, y.o)) AS m
     FROM zone_medians AS x
     INNER JOIN observations AS y ON y.event_id = x.event_id AND y.zone_id = x.zone_id
-    WHERE y.t > x.t - INTERVAL 1 DAY AND y.t <= x.t AND (y.from_block = 0 OR y.p != x.p OR y.o <= x.o)
+    -- A zone's history on its own source ('': rows from before sources were recorded, one per event).
+    WHERE (y.source = x.source OR y.source = '') AND y.t > x.t - INTERVAL 1 DAY AND y.t <= x.t AND (y.from_block = 0 OR y.p != x.p OR y.o <= x.o)
     GROUP BY o, zone_no, t
   )
   GROUP BY o, zone_no
@@ -95,7 +85,7 @@ LEFT JOIN (
 /** A snapshot's own columns and the numbering of its zones and sections (from snapshot_enriched `e`). */
 const SNAPS = `snaps AS (
   SELECT e.kafka_partition AS kafka_partition, e.kafka_offset AS kafka_offset, e.snapshot_id AS snapshot_id,
-    e.event_id AS event_id, e.job_id AS job_id, e.scraped_at AS scraped_at,
+    e.event_id AS event_id, e.source AS source, e.job_id AS job_id, e.scraped_at AS scraped_at,
     e.zones.zone_id AS zone_ids,
     e.zones.name AS zone_names,
     arrayFlatten(arrayMap(z -> arrayMap(x -> (z.zone_id, x.name), z.sections), e.zones)) AS section_pairs,
@@ -156,7 +146,8 @@ const VERDICT_ARRAYS = `
     arrayMap((b, ok) -> if(ok, toUInt32(assumeNotNull(b)), toUInt32(0)), base_raw, base_ok) AS base,
     qty AS quantity,
     arrayMap((q, sp) -> ${seatsTogether(2, 'q', 'sp')}, qty, splits) AS pair,
-    arrayMap((q, sp) -> ${seatsTogether(4, 'q', 'sp')}, qty, splits) AS four`;
+    arrayMap((q, sp) -> ${seatsTogether(4, 'q', 'sp')}, qty, splits) AS four,
+    valid AS counted`;
 
 /** The metrics of `groups` (rows with `keys`, the listing arrays, ref, observations, the settings). */
 const metricsOf = (groups: string, keys: string[]) => `
@@ -167,7 +158,7 @@ ${metricSelect('    ')}
     FROM ${groups}
   )`;
 
-const SNAPSHOT_COLUMNS = `s.snapshot_id AS snapshot_id, s.event_id AS event_id, s.scraped_at AS scraped_at,
+const SNAPSHOT_COLUMNS = `s.snapshot_id AS snapshot_id, s.event_id AS event_id, s.source AS source, s.scraped_at AS scraped_at,
   s.job_id AS job_id, s.kafka_partition AS kafka_partition, s.kafka_offset AS kafka_offset`;
 
 const ZONE_GROUPS = `(
@@ -226,7 +217,8 @@ counts AS (
   )
   GROUP BY kafka_offset
 )
-SELECT en.snapshot_id AS snapshot_id, en.event_id AS event_id, en.scraped_at AS scraped_at, en.job_id AS job_id,
+SELECT en.snapshot_id AS snapshot_id, en.event_id AS event_id, en.source AS source, en.scraped_at AS scraped_at,
+  en.job_id AS job_id,
   en.kafka_partition AS kafka_partition, en.kafka_offset AS kafka_offset,
   toUInt16(least(length(en.zones), 65535)) AS zones,
   toUInt32(length(arrayDistinct(arrayFlatten(arrayMap(z -> arrayMap(x -> (z.zone_id, x.name), z.sections), en.zones))))) AS sections,
@@ -236,43 +228,13 @@ SELECT en.snapshot_id AS snapshot_id, en.event_id AS event_id, en.scraped_at AS 
 FROM ${ENRICHED} AS en
 LEFT JOIN counts AS c ON c.o = en.kafka_offset`;
 
-/** Raw prices may be negative or absurd (that is why they were rejected); the columns are UInt32. */
-const rawCents = (c: string) =>
-  `if(isNull(${c}) OR assumeNotNull(${c}) NOT BETWEEN 0 AND 4294967295, NULL, toUInt32(assumeNotNull(${c})))`;
-const RAW_VALID = isValid('l.all_in_price_cents', 'l.quantity');
-
-const RAW_LISTINGS = `WITH ${SNAPS}
-SELECT s.event_id AS event_id, s.scraped_at AS scraped_at, s.snapshot_id AS snapshot_id,
-  s.zone_ids[r.zone_no] AS zone_id, s.zone_names[r.zone_no] AS zone, r.section AS section,
-  r.row AS row, r.listing_id AS listing_id, r.quantity AS quantity, r.base_price_cents AS base_price_cents,
-  r.all_in_price_cents AS all_in_price_cents, r.splits AS splits, r.outlier AS outlier, r.rejected_reason AS rejected_reason
-FROM (
-  SELECT kafka_offset, zone_no, x.name AS section, l.row AS row, l.listing_id AS listing_id,
-    toUInt32(greatest(l.quantity, 0)) AS quantity,
-    ${rawCents('l.base_price_cents')} AS base_price_cents,
-    ${rawCents('l.all_in_price_cents')} AS all_in_price_cents,
-    arrayMap(v -> toUInt32(v), arrayFilter(v -> v >= 0, l.splits)) AS splits,
-    ${isOutlier(validPrice('l.all_in_price_cents', RAW_VALID), RAW_VALID)} AS outlier,
-    ${rejectedReason('l.all_in_price_cents', 'l.quantity')} AS rejected_reason
-  FROM (
-    SELECT e.kafka_offset AS kafka_offset, zone_no, z AS zone_entry,
-      e.ref_values[indexOf(e.ref_zone_nos, zone_no)] AS ref,
-      e.ref_counts[indexOf(e.ref_zone_nos, zone_no)] AS observations, e.outlier_ratio AS outlier_ratio
-    FROM ${ENRICHED} AS e
-    ARRAY JOIN e.zones AS z, ${ZONE_NOS('e.zones')} AS zone_no
-    WHERE e.keep_raw_listings
-  )
-  ARRAY JOIN zone_entry.sections AS x
-  ARRAY JOIN x.listings AS l
-) AS r
-INNER JOIN snaps AS s ON s.kafka_offset = r.kafka_offset`;
-
 export function ingestViews(): ManagedView[] {
   return [
     { name: 'snapshot_landing_to_enriched', to: ENRICHED, select: ENRICH },
     { name: 'snapshot_enriched_to_snapshots', to: TABLES.snapshots, select: SNAPSHOTS },
     { name: 'snapshot_enriched_to_section_snapshots', to: TABLES.sectionSnapshots, select: SECTION_SNAPSHOTS },
     { name: 'snapshot_enriched_to_zone_snapshots', to: TABLES.zoneSnapshots, select: ZONE_SNAPSHOTS },
-    { name: 'snapshot_enriched_to_raw_listings', to: TABLES.rawListings, select: RAW_LISTINGS },
+    // raw_listings, recent_listings and zone_snapshots_all_sources: the all-sources views.
+    ...allSourcesViews(),
   ];
 }

@@ -18,6 +18,7 @@ export const TTL_RULES: TtlRule[] = [
   { table: 'snapshots', ttl: archive('scraped_at'), days: (r) => r.archiveAfterDays },
   { table: 'section_snapshots', ttl: archive('scraped_at'), days: (r) => r.archiveAfterDays },
   { table: 'zone_snapshots', ttl: archive('scraped_at'), days: (r) => r.archiveAfterDays },
+  { table: 'zone_snapshots_all_sources', ttl: archive('scraped_at'), days: (r) => r.archiveAfterDays },
   {
     table: 'raw_listings',
     ttl: (d) => `toDateTime(scraped_at) + INTERVAL ${d} DAY DELETE`,
@@ -25,6 +26,12 @@ export const TTL_RULES: TtlRule[] = [
   },
   { table: 'zone_rollups_hourly', ttl: (d) => `hour + INTERVAL ${d} DAY DELETE`, days: (r) => r.rollupDays },
   { table: 'zone_rollups_daily', ttl: (d) => `toDateTime(day) + INTERVAL ${d} DAY DELETE`, days: (r) => r.rollupDays },
+  { table: 'zone_source_rollups_hourly', ttl: (d) => `hour + INTERVAL ${d} DAY DELETE`, days: (r) => r.rollupDays },
+  {
+    table: 'zone_source_rollups_daily',
+    ttl: (d) => `toDateTime(day) + INTERVAL ${d} DAY DELETE`,
+    days: (r) => r.rollupDays,
+  },
   // The listing lifecycle (docs/tables.md#listing_changes) and its market rollups.
   {
     table: 'listing_changes',

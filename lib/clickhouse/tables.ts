@@ -10,6 +10,18 @@ export const TABLES = {
   snapshotLanding: 'snapshot_landing',
   /** Internal: landed snapshots with their zones' outlier references (a Null table between views). */
   snapshotEnriched: 'snapshot_enriched',
+  /** Each zone over all of an event's sources, per snapshot (feeds the rollups below). */
+  zoneSnapshotsAllSources: 'zone_snapshots_all_sources',
+  /** Internal: each snapshot's listings (8 days), the other sources' side of the all-sources rows. */
+  recentListings: 'recent_listings',
+  /** Internal: a Null table between the all-sources views (consumers/snapshots/all-sources-views.ts). */
+  snapshotAllSources: 'snapshot_all_sources',
+  snapshotAllSourcesLinked: 'snapshot_all_sources_linked',
+  /** Per-source rollups, one series per (event, source, zone); read through the views below. */
+  zoneSourceRollupsHourly: 'zone_source_rollups_hourly',
+  zoneSourceRollupsDaily: 'zone_source_rollups_daily',
+  zoneSourceHourly: 'zone_source_hourly',
+  zoneSourceDaily: 'zone_source_daily',
   zoneRollupsHourly: 'zone_rollups_hourly',
   zoneRollupsDaily: 'zone_rollups_daily',
   zoneHourly: 'zone_hourly',

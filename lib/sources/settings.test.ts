@@ -20,7 +20,7 @@ describe('per-source settings', () => {
     });
     expect(c.sources.simulated).toMatchObject({ baseUrl: 'http://127.0.0.1:8123', onSimulator: true });
     expect(c.warnings).toEqual([]);
-    expect(c.market).toEqual({ dedupeTolerance: 0.02, maxAgeSeconds: 3600 });
+    expect(c.allSources).toEqual({ dedupeTolerance: 0.02, maxAgeSeconds: 3600 });
   });
 
   it('names the variable when a per-source value is wrong', () => {

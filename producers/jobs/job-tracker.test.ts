@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ScrapeOutcome } from '../../lib/model.ts';
-import { JobTracker } from './job-tracker.ts';
+import { JobTracker, scrapeKey } from './job-tracker.ts';
 
 const JOB = 'job-1';
 const STARTED = 1_700_000_000_000;
@@ -48,6 +48,18 @@ describe('JobTracker.record', () => {
     expect(t.complete).toBe(false);
     const done = t.completionRecord(FINISHED);
     expect(done).toMatchObject({ events_succeeded: 1, events_failed: 1, listings: 7 });
+  });
+
+  it('plans one scrape per event and source: each source of an event counts on its own', () => {
+    const t = new JobTracker(JOB, STARTED, new Set([scrapeKey('e1', 'vividseats'), scrapeKey('e1', 'gametime')]));
+    expect(t.record(outcome('e1', { source: 'gametime', status: 'failed' }))).toBe(true);
+    expect(t.record(outcome('e1', { source: 'gametime' }))).toBe(false);
+    expect(t.record(outcome('e1', { source: 'stubhub' }))).toBe(false);
+    expect(t.complete).toBe(false);
+    // An outcome without a source (an older worker) answers the first scrape still open.
+    expect(t.record(outcome('e1'))).toBe(true);
+    expect(t.complete).toBe(true);
+    expect(t.completionRecord(FINISHED)).toMatchObject({ status: 'partial', events_planned: 2, events_failed: 1 });
   });
 
   it('is complete at once when nothing was planned', () => {

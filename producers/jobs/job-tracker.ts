@@ -2,21 +2,41 @@
 // them. Pure: the scheduler feeds it outcomes and asks for the completion record.
 import type { JobStatus, ScrapeJob, ScrapeOutcome } from '../../lib/model.ts';
 
+/** One planned scrape: an event on one of its sources. */
+export const scrapeKey = (eventId: string, source: string): string => `${eventId}\u0000${source}`;
+
 export class JobTracker {
   private readonly outcomes = new Map<string, ScrapeOutcome>();
 
+  /**
+   * `planned`: the scrapes of the job, as scrapeKey(event, source), or plain event ids (then any
+   * outcome of the event counts for it).
+   */
   constructor(
     readonly jobId: string,
     readonly startedAt: number,
     readonly planned: ReadonlySet<string>,
   ) {}
 
-  /** Ignores outcomes of other jobs and repeats for the same event (first one wins). */
+  /** Ignores outcomes of other jobs and repeats for the same scrape (first one wins). */
   record(outcome: ScrapeOutcome): boolean {
-    if (outcome.job_id !== this.jobId || !this.planned.has(outcome.event_id) || this.outcomes.has(outcome.event_id))
-      return false;
-    this.outcomes.set(outcome.event_id, outcome);
+    const key = outcome.job_id === this.jobId ? this.keyOf(outcome) : undefined;
+    if (key === undefined || this.outcomes.has(key)) return false;
+    this.outcomes.set(key, outcome);
     return true;
+  }
+
+  /** The planned scrape an outcome answers; one without a source (an older worker) takes the first open one. */
+  private keyOf(o: ScrapeOutcome): string | undefined {
+    if (o.source) {
+      const exact = scrapeKey(o.event_id, o.source);
+      if (this.planned.has(exact)) return exact;
+    }
+    if (this.planned.has(o.event_id)) return o.event_id;
+    if (o.source) return undefined;
+    const prefix = scrapeKey(o.event_id, '');
+    for (const k of this.planned) if (k.startsWith(prefix) && !this.outcomes.has(k)) return k;
+    return undefined;
   }
 
   get complete(): boolean {

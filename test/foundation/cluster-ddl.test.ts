@@ -48,6 +48,8 @@ const MERGE_TREE = /^= (\w*MergeTree)(?:\((.*)\))?$/;
 
 /** What the cluster form of a canonical single-server statement must be, written independently. */
 function expectedClusterForm(single: string): string {
+  // A DROP runs on every replica and frees a replicated table's Keeper path at once (SYNC).
+  if (/^DROP (VIEW|TABLE) (IF EXISTS )?\S+$/.test(single)) return `${single} ON CLUSTER ${CLUSTER} SYNC`;
   const lines = single.split('\n');
   // ON CLUSTER follows the name, which ends the first line (CREATE … name, ALTER TABLE name).
   let head = lines[0]!;

@@ -67,7 +67,7 @@ export function recomputeRollups(snapshots: ListingSnapshot[], windowMs: number,
             l.all_in_price_cents > 0,
         );
       const prices = valid.map((l) => l.all_in_price_cents!);
-      const key = `${s.event_id}|${z.zone_id}`;
+      const key = `${s.event_id}|${s.source}|${z.zone_id}`;
       const zm = medianOf(prices);
       const series = medians.get(key) ?? [];
       if (zm !== null && !series.some(([t]) => t === s.scraped_at)) series.push([s.scraped_at, zm]);

@@ -99,7 +99,8 @@ export function computeSnapshotMetrics(snapshot: ListingSnapshot, opts: MetricsO
     const valid: number[] = [];
     for (const item of all) if (item.priceCents !== null) valid.push(item.priceCents);
     const zoneMedian = median(valid);
-    const key = zoneKey(snapshot.event_id, group.zone_id);
+    // Each source has its own history of a zone: zone ids and price levels are the site's own.
+    const key = zoneKey(snapshot.event_id, `${snapshot.source}|${group.zone_id}`);
     if (zoneMedian !== null) opts.medians.observe(key, at, roundCents(zoneMedian));
     const reference = opts.medians.reference(key, at);
     for (const item of all) item.outlier = item.priceCents !== null && isOutlier(item.priceCents, reference, ratio);
