@@ -224,6 +224,35 @@ describe('BatchRunner', () => {
     expect(r.stats.deadLettered).toBe(1);
   });
 
+  it('writes the replacement a handler names for a rejected record, and publishes exactly what got in', async () => {
+    // Offsets 1 and 3 are copies of one snapshot; the handler left 3 out as a duplicate of 1. When
+    // ClickHouse rejects 1's bytes, 3 is written in its place instead of the snapshot being lost.
+    const w = new World();
+    const written: number[] = [];
+    let published: number[] = [];
+    const handler = jsonHandler({
+      prepare: async (records) => ({
+        encoded: {
+          table: 'landing',
+          records: records.filter((r) => r.value.n !== 3),
+          write: async (subset: SourceRecord<Value>[]) => {
+            if (subset.some((r) => r.value.n === 1)) throw new StoreQueryError('AVRO_EXCEPTION: EOF reached', '748');
+            written.push(...subset.map((r) => r.value.n));
+          },
+          replacementsFor: (rejected) =>
+            rejected.some((r) => r.value.n === 1) ? records.filter((r) => r.value.n === 3) : [],
+        },
+        publish: async (inClickHouse) => void (published = inClickHouse.map((r) => r.value.n)),
+      }),
+    });
+    await runner(w, handler);
+    await w.deliver(0, [0, 1, 2, 3, 4]);
+    expect(written.sort()).toEqual([0, 2, 3, 4]);
+    expect(published.sort()).toEqual([0, 2, 3, 4]);
+    expect(w.log.filter((l) => l.startsWith('dlq'))).toEqual(['dlq 1']);
+    expect(w.log.at(-1)).toBe('commit 0@5');
+  });
+
   it('does not bisect on errors that are not about the data: it retries the whole range', async () => {
     const w = new World();
     let calls = 0;

@@ -66,6 +66,11 @@ export interface EncodedWrite<T> {
   records: SourceRecord<T>[];
   /** Writes `records` (offset-ordered, non-empty) under `token`; rejects with a data error for bad bytes. */
   write(records: SourceRecord<T>[], token: string): Promise<void>;
+  /**
+   * Records to write in place of rejected ones: e.g. a later copy of the same snapshot that was left
+   * out as a duplicate of the copy ClickHouse rejected. Must be deterministic (a replay asks again).
+   */
+  replacementsFor?(rejected: SourceRecord<T>[]): SourceRecord<T>[];
 }
 
 export interface Prepared<T> {
@@ -348,15 +353,22 @@ export class BatchRunner<T> {
         let written = good;
         if (prepared.encoded) {
           const enc = prepared.encoded;
-          const rejected = await this.writeEncoded(enc, enc.records, (a, b) => `${token(a, b)}:${enc.table}`);
+          const attempted: SourceRecord<T>[] = [];
+          const rejected: Array<{ record: SourceRecord<T>; err: unknown }> = [];
+          for (let next = enc.records; next.length > 0;) {
+            attempted.push(...next);
+            const out = await this.writeEncoded(enc, next, (a, b) => `${token(a, b)}:${enc.table}`);
+            rejected.push(...out);
+            next = out.length && enc.replacementsFor ? enc.replacementsFor(out.map((r) => r.record)) : [];
+          }
+          const out = new Set(rejected.map((r) => r.record.offset));
+          written = attempted.filter((r) => !out.has(r.offset));
           if (rejected.length) {
             bisected = rejected.map(({ record, err }) => ({
               message: messages.find((m) => m.offset === record.offset.toString())!,
               err: new PoisonRecordError(`ClickHouse rejected the record: ${errorMessage(err)}`, 'rejected', err),
             }));
             await this.deadLetter(topic, partition, bisected);
-            const out = new Set(rejected.map((r) => r.record.offset));
-            written = good.filter((r) => !out.has(r.offset));
           }
         }
         await prepared.publish?.(written);

@@ -83,17 +83,24 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
     const { config, store, codec, producer } = this.deps;
     const firstSeen = await this.firstSightings(records);
     const keep: SourceRecord<SnapshotRecord>[] = [];
+    // Later copies of a snapshot first seen in this very range, in offset order: if ClickHouse
+    // rejects the first copy's bytes, the next copy is written instead (replacementsFor).
+    const sameRangeCopies = new Map<string, SourceRecord<SnapshotRecord>[]>();
+    const firstInRange = new Set<string>();
     for (const r of records) {
       // A copy of a snapshot already stored under another offset is a duplicate. The same offset is
       // the same record (an earlier attempt at this range) and must be written again in full.
       const at = `${r.partition}:${r.offset}`;
       const prior = firstSeen.get(r.value.header.snapshot_id);
+      const id = r.value.header.snapshot_id;
       if (prior !== undefined && prior !== at) {
         this.stats.duplicates++;
         recordsConsumed.inc({ topic: r.topic, result: 'duplicate' });
+        if (firstInRange.has(id)) sameRangeCopies.set(id, [...(sameRangeCopies.get(id) ?? []), r]);
         continue;
       }
-      firstSeen.set(r.value.header.snapshot_id, at);
+      if (prior === undefined) firstInRange.add(id);
+      firstSeen.set(id, at);
       keep.push(r);
     }
     const writers = new Map<number, AvroType>();
@@ -102,14 +109,18 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
     const side = this.deps.sideOutputs ?? true;
     const tracker = this.tracker(where.partition);
     let zones: ZoneRow[] = [];
+    let written: SourceRecord<SnapshotRecord>[] = [];
     return {
       encoded: {
         table: TABLES.snapshotLanding,
         records: keep,
         write: (subset, token) => this.writeLanding(subset, token, writers),
+        replacementsFor: (rejected) =>
+          rejected.flatMap((r) => sameRangeCopies.get(r.value.header.snapshot_id)?.splice(0, 1) ?? []),
       },
       // After the rows are in: what ClickHouse computed for the snapshots that made it.
-      publish: async (written) => {
+      publish: async (inClickHouse) => {
+        written = inClickHouse;
         zones = await zoneRowsOf(
           store,
           written.map((r) => r.value.header),
@@ -128,8 +139,8 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
       },
       // Only ids whose rows are in ClickHouse count as seen: an abandoned batch must not hide its own replay.
       afterWrite: async () => {
-        for (const r of keep) this.remember(r.value.header.snapshot_id, `${r.partition}:${r.offset}`);
-        this.stats.snapshots += keep.length;
+        for (const r of written) this.remember(r.value.header.snapshot_id, `${r.partition}:${r.offset}`);
+        this.stats.snapshots += written.length;
         for (const z of zones) {
           if (tracker.observe(z.event_id, z.zone, z.scraped_at).late) {
             this.stats.late++;

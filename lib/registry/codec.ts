@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { BrokerUnavailableError, PoisonRecordError, errorMessage } from '../errors.ts';
+import { recordEndChecker } from './avro-skip.ts';
 import { valueSubject } from '../kafka/topics.ts';
 import {
   registryAccessError,
@@ -149,7 +150,20 @@ export class AvroCodec {
       throw new PoisonRecordError(`record does not start with the Confluent magic byte 0 (got ${buf[0]})`, 'decode');
     const schemaId = buf.readInt32BE(1);
     await this.assertSubjectHas(topic, schemaId);
-    return { schemaId, header: decoder.decode(schemaId, await this.writerSchema(schemaId), buf) };
+    const writer = await this.writerSchema(schemaId);
+    const header = decoder.decode(schemaId, writer, buf);
+    // The rest goes to ClickHouse concatenated with other records, where a record of the wrong
+    // length would run into its neighbour: check that it ends where the message ends.
+    this.endChecker(schemaId, writer)(buf, 5);
+    return { schemaId, header };
+  }
+
+  private readonly endCheckers = new Map<number, ReturnType<typeof recordEndChecker>>();
+
+  private endChecker(id: number, writer: WriterSchema): ReturnType<typeof recordEndChecker> {
+    let check = this.endCheckers.get(id);
+    if (!check) this.endCheckers.set(id, (check = recordEndChecker(writer as Parameters<typeof recordEndChecker>[0])));
+    return check;
   }
 
   private readonly writerSchemas = new Map<number, Promise<WriterSchema>>();

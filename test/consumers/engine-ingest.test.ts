@@ -1,8 +1,9 @@
 // The engine-native ingest on the real broker, registry and chDB, in the cases that only it has:
-// a record whose header decodes in JavaScript but whose body ClickHouse rejects, in the middle of
+// a record of the right length whose body ClickHouse rejects, in the middle of
 // a 1,000-record range; and records of three schema versions (fields added to a listing, then to a
 // zone, BACKWARD-compatible, registered in the real registry) in one topic.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer } from '../../lib/kafka/client.ts';
 import { DLQ_HEADERS, valueSubject } from '../../lib/kafka/topics.ts';
@@ -47,6 +48,18 @@ function snapshot(event: string, i: number, listings = 2): ListingSnapshot {
   };
 }
 
+/** The snapshot's Avro body with its first listing's quantity 2^40, encoded as the long it would be. */
+function oversizedQuantity(snap: ListingSnapshot): Buffer {
+  const schema = JSON.parse(loadSchemaText('ListingSnapshot')) as Record<string, unknown>;
+  const asLong = JSON.parse(
+    JSON.stringify(schema).replace('"name":"quantity","type":"int"', '"name":"quantity","type":"long"'),
+  );
+  expect(asLong).not.toEqual(schema);
+  const listings = snap.zones[0]!.sections[0]!.listings;
+  listings[0] = { ...listings[0]!, quantity: 2 ** 40 };
+  return avro.Type.forSchema(asLong as avro.Schema).toBuffer(snap);
+}
+
 describe('a record ClickHouse rejects, in the middle of a 1,000-record range', () => {
   const config = first;
   let env: Awaited<ReturnType<typeof setUpPipeline>>;
@@ -59,8 +72,9 @@ describe('a record ClickHouse rejects, in the middle of a 1,000-record range', (
     const values = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => env.producer.codec.encode(topic, snapshot('evt-b', i))),
     );
-    // Its header (ids, times) is intact, so JavaScript accepts it; its listings end mid-field.
-    values[BAD] = values[BAD]!.subarray(0, values[BAD]!.length - 9);
+    // Well-formed Avro that ClickHouse refuses: a quantity (an Avro int) written as a 41-bit
+    // varint. JavaScript reads only its header and checks where it ends, so it passes to ClickHouse.
+    values[BAD] = Buffer.concat([values[BAD]!.subarray(0, 5), oversizedQuantity(snapshot('evt-b', BAD))]);
     const raw = createProducer(env.kafka);
     await raw.connect();
     await raw.send({ topic, messages: values.map((value) => ({ key: 'evt-b', value })) });
