@@ -21,6 +21,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { logRoutes } from './routes/logs.ts';
+import { sourceRoutes } from './routes/sources.ts';
 import { sqlRoutes } from './routes/sql.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { trendRoutes } from './routes/trends.ts';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1', eventRoutes(routeDeps));
   app.route('/v1', zoneRoutes(routeDeps));
   app.route('/v1', trendRoutes(routeDeps));
+  app.route('/v1', sourceRoutes(routeDeps));
   app.route('/v1', jobRoutes(routeDeps));
   app.route('/v1', logRoutes(routeDeps));
   app.route('/v1', sqlRoutes(routeDeps));

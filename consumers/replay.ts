@@ -43,14 +43,23 @@ export async function planReplay(
   }
 }
 
-const SNAPSHOT_TABLES = ['section_snapshots', 'zone_snapshots', 'zone_snapshots_all_sources', 'recent_listings'] as const;
-/** Every rollup table; each is filled by the materialized view `<table>_mv`. */
-const ROLLUP_TABLES = [
-  'zone_rollups_hourly',
-  'zone_rollups_daily',
-  'zone_source_rollups_hourly',
-  'zone_source_rollups_daily',
+const SNAPSHOT_TABLES = [
+  'section_snapshots',
+  'zone_snapshots',
+  'zone_snapshots_all_sources',
+  'recent_listings',
 ] as const;
+/**
+ * Every rollup table and the materialized views that fill it: all sources from
+ * zone_snapshots_all_sources and from zone_snapshots rows without a source (0071), per source from
+ * zone_snapshots.
+ */
+const ROLLUP_VIEWS: Record<string, string[]> = {
+  zone_rollups_hourly: ['zone_rollups_hourly_mv', 'zone_rollups_hourly_unsourced_mv'],
+  zone_rollups_daily: ['zone_rollups_daily_mv', 'zone_rollups_daily_unsourced_mv'],
+  zone_source_rollups_hourly: ['zone_source_rollups_hourly_mv'],
+  zone_source_rollups_daily: ['zone_source_rollups_daily_mv'],
+};
 
 export class ReplayRefusedError extends Error {}
 
@@ -127,13 +136,17 @@ export async function prepareReplay(store: Store, kafka: Kafka, group: string, p
  * with the materialized views' own SELECT.
  */
 export async function rebuildRollups(store: Store): Promise<void> {
-  for (const table of ROLLUP_TABLES) {
-    const [mv] = await store.query<{ as_select: string }>(
-      'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}',
-      { n: `${table}_mv` },
-    );
-    if (!mv) throw new Error(`materialized view ${table}_mv is missing; run tws migrate`);
+  for (const [table, views] of Object.entries(ROLLUP_VIEWS)) {
+    const selects: string[] = [];
+    for (const name of views) {
+      const [mv] = await store.query<{ as_select: string }>(
+        'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}',
+        { n: name },
+      );
+      if (!mv) throw new Error(`materialized view ${name} is missing; run tws migrate`);
+      selects.push(mv.as_select);
+    }
     await store.command(`TRUNCATE TABLE ${table}`);
-    await store.command(`INSERT INTO ${table} ${mv.as_select}`);
+    for (const select of selects) await store.command(`INSERT INTO ${table} ${select}`);
   }
 }

@@ -8,6 +8,7 @@ import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
 import type { CatalogEventView } from '../../lib/catalog/catalog.ts';
 import { NotFoundError } from '../../lib/errors.ts';
+import { eventSources } from '../../lib/sources/event-sources.ts';
 import { sendTrend, wantsCsv } from '../format/respond.ts';
 import { candles, groupPriceTrend, inventoryTrend, priceTrend, type WindowQuery } from '../queries/trends.ts';
 import { zoneExists } from '../queries/zones.ts';
@@ -67,10 +68,13 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const privateOnly = deps.config.readAuth === 'key';
   const middleware = [deps.auth.read, etag()];
 
-  async function assertZone(eventId: string, zone: string): Promise<CatalogEventView> {
-    const [event, zoneFound] = await Promise.all([catalog.get(eventId), zoneExists(store, eventId, zone)]);
+  async function assertZone(eventId: string, zone: string, source: string): Promise<CatalogEventView> {
+    const [event, zoneFound] = await Promise.all([catalog.get(eventId), zoneExists(store, eventId, zone, source)]);
     if (!event) throw new NotFoundError(`event ${eventId} not found`);
-    if (!zoneFound) throw new NotFoundError(`event ${eventId} has no zone with that name`);
+    if (source !== 'all' && !eventSources(event).some((s) => s.source === source))
+      throw new NotFoundError(`event ${eventId} is not on source ${source}`);
+    if (!zoneFound)
+      throw new NotFoundError(`event ${eventId} has no zone with that name${source === 'all' ? '' : ` on ${source}`}`);
     return event;
   }
 
@@ -101,6 +105,7 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
         const wq: WindowQuery = {
           eventId,
           zone: q.zone,
+          source: q.source,
           granularity: q.granularity,
           start: range.start,
           end: range.end,
@@ -109,10 +114,11 @@ export function trendRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
         // costs one query, as the direct-query floor does (bench, issue 7). Only an empty answer pays
         // for the checks that tell an empty range (200) from an unknown event or zone (404).
         const rows = await spec.rows(wq, q);
-        const event = rows.length > 0 ? undefined : await assertZone(eventId, q.zone);
+        const event = rows.length > 0 ? undefined : await assertZone(eventId, q.zone, q.source);
         const head = {
           event_id: eventId,
           zone: q.zone,
+          source: q.source,
           granularity: q.granularity,
           from: toIso(range.from),
           to: toIso(range.to),

@@ -1,8 +1,10 @@
 // GET /v1/events/{eventId}/zones: every zone of the event with the metrics of its latest scrape.
-import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../lib/errors.ts';
+import { eventSources } from '../../lib/sources/event-sources.ts';
 import { latestZones } from '../queries/zones.ts';
 import { EventIdParams } from '../schemas/common.ts';
+import { SourceParam } from '../schemas/sources.ts';
 import { toIso } from '../schemas/time.ts';
 import { ZoneListSchema } from '../schemas/trends.ts';
 import { centsToUsd } from '../trends/money.ts';
@@ -19,7 +21,7 @@ export function zoneRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       summary: 'Zones of an event with their latest metrics',
       middleware: [deps.auth.read],
       security: deps.security.read,
-      request: { params: EventIdParams },
+      request: { params: EventIdParams, query: z.object({ source: SourceParam }) },
       responses: {
         200: { description: 'Zones by name', content: { 'application/json': { schema: ZoneListSchema } } },
         ...COMMON_ERRORS,
@@ -28,12 +30,16 @@ export function zoneRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const { eventId } = c.req.valid('param');
-      const [event, rows] = await Promise.all([deps.catalog.get(eventId), latestZones(deps.store, eventId)]);
+      const { source } = c.req.valid('query');
+      const [event, rows] = await Promise.all([deps.catalog.get(eventId), latestZones(deps.store, eventId, source)]);
       if (!event) throw new NotFoundError(`event ${eventId} not found`);
+      if (source !== 'all' && !eventSources(event).some((s) => s.source === source))
+        throw new NotFoundError(`event ${eventId} is not on source ${source}`);
       c.header('Cache-Control', 'no-cache');
       return c.json(
         {
           event_id: eventId,
+          source,
           zones: rows.map((r) => ({
             zone_id: r.zone_id,
             zone: r.zone,

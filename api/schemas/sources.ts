@@ -36,7 +36,7 @@ const Count = (description: string) => z.number().int().openapi({ description })
 /** One source's state now (its latest snapshot), or every source's (`all`). */
 const SourceNow = z.strictObject({
   source: z.string().openapi({ description: 'A source of the event, or `all`', example: 'gametime' }),
-  label: z.string(),
+  label: z.string().openapi({ example: 'Gametime' }),
   source_event_id: z.string().nullable().openapi({ description: "The event's id there; null for `all`" }),
   scraped_at: IsoTime('The latest snapshot of this source (for all: the newest one combined)')
     .nullable()

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { FLAT_TOLERANCE_PERCENT } from '../trends/direction.ts';
 import { Granularity, IsoInstant, IsoTime, PrintableText, Usd } from './common.ts';
+import { SourceParam } from './sources.ts';
 
 export const Zone = PrintableText(1, 100).openapi({
   description: 'Zone name as listed by GET /v1/events/{eventId}/zones (1-100 printable characters)',
@@ -9,6 +10,7 @@ export const Zone = PrintableText(1, 100).openapi({
 
 export const TrendQuery = z.object({
   zone: Zone,
+  source: SourceParam,
   from: IsoInstant.optional().openapi({
     description: 'Start of the range (inclusive); default: `to` minus 7 days (hourly) or 90 days (daily)',
   }),
@@ -30,6 +32,7 @@ export const GroupTrendQuery = TrendQuery.extend({
 const rangeFields = {
   event_id: z.string(),
   zone: z.string(),
+  source: z.string().openapi({ description: '`all` or the source the points come from' }),
   granularity: Granularity,
   from: IsoTime('Start of the requested range'),
   to: IsoTime('End of the requested range (exclusive)'),
@@ -143,4 +146,10 @@ export const ZoneSchema = z
   })
   .openapi('Zone');
 
-export const ZoneListSchema = z.strictObject({ event_id: z.string(), zones: z.array(ZoneSchema) }).openapi('ZoneList');
+export const ZoneListSchema = z
+  .strictObject({
+    event_id: z.string(),
+    source: z.string().openapi({ description: '`all` or the source the zones come from' }),
+    zones: z.array(ZoneSchema),
+  })
+  .openapi('ZoneList');

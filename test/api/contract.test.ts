@@ -259,6 +259,7 @@ describe('price trend', () => {
     expect(r.body).toEqual({
       event_id: 'evt-a',
       zone: 'Orchestra',
+      source: 'all',
       granularity: 'hourly',
       from: iso(H0),
       to: iso(H0 + 2 * HOUR),
@@ -391,6 +392,7 @@ describe('group price trend', () => {
     expect(two.body).toEqual({
       event_id: 'evt-a',
       zone: 'Orchestra',
+      source: 'all',
       granularity: 'hourly',
       group_size: 2,
       from: iso(H0),
@@ -418,6 +420,7 @@ describe('inventory trend', () => {
     expect(r.body).toEqual({
       event_id: 'evt-a',
       zone: 'Orchestra',
+      source: 'all',
       granularity: 'hourly',
       from: iso(H0),
       to: iso(H0 + 3 * HOUR),

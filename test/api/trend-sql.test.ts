@@ -137,7 +137,14 @@ describe('trend SQL on the rollups equals the views', () => {
   for (const g of ['hourly', 'daily'] as const)
     for (const zone of ['Floor', 'Balcony'])
       it(`${g}, ${zone}: price, group price, inventory and candles`, async () => {
-        const q: WindowQuery = { eventId: EVENT, zone, granularity: g, start: START, end: START + 3 * DAY };
+        const q: WindowQuery = {
+          eventId: EVENT,
+          zone,
+          source: 'all',
+          granularity: g,
+          start: START,
+          end: START + 3 * DAY,
+        };
         const ref = reference(g);
         const p = params(q);
         const price = await priceTrend(store, q);
