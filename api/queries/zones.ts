@@ -13,7 +13,6 @@ const ALL_ZONE_ROWS = `(
   SELECT * EXCEPT (source) FROM zone_snapshots WHERE event_id = {event_id:String} AND source = ''
 )`;
 const SOURCE_ZONE_ROWS = `(SELECT * FROM zone_snapshots WHERE event_id = {event_id:String} AND source = {source:String})`;
-const rowsOf = (source: SourceScope) => (source === 'all' ? ALL_ZONE_ROWS : SOURCE_ZONE_ROWS);
 const params = (eventId: string, source: SourceScope, extra: Record<string, unknown> = {}) => ({
   event_id: eventId,
   ...(source !== 'all' && { source }),
