@@ -17,8 +17,8 @@ import type { Granularity } from '../trends/windows.ts';
 export interface WindowQuery {
   eventId: string;
   zone: string;
-  /** 'all' or a source name. */
-  source: string;
+  /** 'all' (the default) or a source name. */
+  source?: string;
   granularity: Granularity;
   /** Aligned window starts: start <= t < end. */
   start: number;
@@ -28,14 +28,16 @@ export interface WindowQuery {
 const params = (q: WindowQuery) => ({
   event_id: q.eventId,
   zone: q.zone,
-  ...(q.source !== 'all' && { source: q.source }),
+  ...(scopeOf(q) === 'source' && { source: q.source }),
   start_ms: q.start,
   end_ms: q.end,
 });
 
 /** Whose rows: every source of the event, or the one named by the `source` parameter. */
 type Scope = 'all' | 'source';
-const scopeOf = (q: WindowQuery): Scope => (q.source === 'all' ? 'all' : 'source');
+function scopeOf(q: WindowQuery): Scope {
+  return q.source === undefined || q.source === 'all' ? 'all' : 'source';
+}
 const SOURCE = `AND source = {source:String}`;
 
 const HOURS = `event_id = {event_id:String} AND zone = {zone:String}
