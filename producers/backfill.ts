@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import type { CatalogEvent, ListingSnapshot } from '../lib/model.ts';
-import { parseHermes } from './sources/hermes.ts';
+import { parseHermes } from './sources/vividseats/hermes.ts';
 import type { Market } from './sources/simulated/market.ts';
 
 export async function backfillFromSimulation(opts: {

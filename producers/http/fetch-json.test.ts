@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { scrapeRetries } from '../../lib/metrics.ts';
 import { SlidingWindowRateLimiter, type RateLimiter } from '../rate-limiter.ts';
-import { HERMES_LISTINGS_PATH } from '../sources/hermes.ts';
+import { HERMES_LISTINGS_PATH } from '../sources/vividseats/hermes.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from '../sources/simulated/server.ts';
 import { SourceError } from '../sources/source.ts';
 import { fetchJson, type FetchJsonOptions } from './fetch-json.ts';

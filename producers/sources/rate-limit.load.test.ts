@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { busiestWindow, SlidingWindowRateLimiter } from '../rate-limiter.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from './simulated/server.ts';
 import { SourceError } from './source.ts';
-import { VividSeatsSource } from './vividseats.ts';
+import { VividSeatsSource } from './vividseats/adapter.ts';
 
 const RUN_MS = 120_000;
 const LIMIT = 60;

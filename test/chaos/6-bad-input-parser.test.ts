@@ -1,4 +1,4 @@
-// Scenario 6b, random listing payloads. producers/sources/hermes.test.ts already checks, with light
+// Scenario 6b, random listing payloads. producers/sources/vividseats/hermes.test.ts already checks, with light
 // generators, that parseHermes only throws its parse SourceError. This goes further:
 //   - nastier payloads: numbers as hex, exponents, huge or negative strings, prototype keys
 //     (__proto__, constructor), deep nesting, lone surrogates, duplicate zones and sections;
@@ -17,9 +17,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ListingSnapshot } from '../../lib/model.ts';
 import { AvroCodec } from '../../lib/registry/codec.ts';
 import { SlidingWindowRateLimiter } from '../../producers/rate-limiter.ts';
-import { parseHermes, type ParsedListings } from '../../producers/sources/hermes.ts';
+import { parseHermes, type ParsedListings } from '../../producers/sources/vividseats/hermes.ts';
 import { SourceError } from '../../producers/sources/source.ts';
-import { VividSeatsSource } from '../../producers/sources/vividseats.ts';
+import { VividSeatsSource } from '../../producers/sources/vividseats/adapter.ts';
 import { stackEndpoints } from '../../deploy/stack/stack.mjs';
 import { uniqueId } from '../helpers/env.ts';
 import { profile } from './support/profile.ts';

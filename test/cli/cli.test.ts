@@ -4,7 +4,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { consumerLag, createKafka } from '../../lib/kafka/client.ts';
 import { topicNames } from '../../lib/kafka/topics.ts';
 import { silentLogger } from '../../lib/logger.ts';
-import { HERMES_LISTINGS_PATH, parseHermes } from '../../producers/sources/hermes.ts';
+import { HERMES_LISTINGS_PATH, parseHermes } from '../../producers/sources/vividseats/hermes.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
 import { cliEnv, tws, twsLongRunning } from '../support/cli.ts';
 import { waitFor } from '../support/pipeline.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseGametime } from '../gametime/parser.ts';
-import { parseHermes } from '../hermes.ts';
+import { parseHermes } from '../vividseats/hermes.ts';
 import { gametimeEventId, gametimeView } from './gametime.ts';
 import { createMarket } from './market.ts';
 

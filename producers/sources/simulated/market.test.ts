@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHermes } from '../hermes.ts';
+import { parseHermes } from '../vividseats/hermes.ts';
 import { createMarket, type HermesBody } from './market.ts';
 
 const NOW = Date.parse('2025-11-26T12:00:00Z');

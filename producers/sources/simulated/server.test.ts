@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HERMES_LISTINGS_PATH } from '../hermes.ts';
+import { HERMES_LISTINGS_PATH } from '../vividseats/hermes.ts';
 import type { HermesBody, SimProduction } from './market.ts';
 import type { SimStats } from './request-log.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from './server.ts';

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../../lib/errors.ts';
 import { GAMETIME_LISTINGS_PATH } from '../gametime/parser.ts';
-import { HERMES_LISTINGS_PATH } from '../hermes.ts';
+import { HERMES_LISTINGS_PATH } from '../vividseats/hermes.ts';
 import { FaultInjector, faultPlanSchema, type FaultRule, type SimApi } from './faults.ts';
 import { gametimeEventId, gametimeView } from './gametime.ts';
 import { createMarket, type SimProduction } from './market.ts';

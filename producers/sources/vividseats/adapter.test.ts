@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRejects } from '../../lib/metrics.ts';
-import { SlidingWindowRateLimiter } from '../rate-limiter.ts';
-import { startSimulatedMarketplace, type SimulatedMarketplace } from './simulated/server.ts';
-import { SourceError } from './source.ts';
-import { VividSeatsSource } from './vividseats.ts';
+import { parseRejects } from '../../../lib/metrics.ts';
+import { SlidingWindowRateLimiter } from '../../rate-limiter.ts';
+import { startSimulatedMarketplace, type SimulatedMarketplace } from '../simulated/server.ts';
+import { SourceError } from '../source.ts';
+import { VividSeatsSource } from './adapter.ts';
 
 let sim: SimulatedMarketplace;
 const rateLimiter = new SlidingWindowRateLimiter({ limit: 10_000 });

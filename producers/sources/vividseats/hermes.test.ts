@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseHermes, parseSplits } from './hermes.ts';
-import { SourceError } from './source.ts';
+import { SourceError } from '../source.ts';
 
 // Shaped like a real /hermes/api/v1/listings answer: strings everywhere, fields we do not read.
 const payload = () => ({
