@@ -24,6 +24,9 @@ import { logRoutes } from './routes/logs.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { sqlRoutes } from './routes/sql.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { compareRoutes } from './routes/compare.ts';
+import { listingChangeRoutes } from './routes/listing-changes.ts';
+import { salesRoutes } from './routes/sales.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { zoneRoutes } from './routes/zones.ts';
 import type { AppDeps, AppEnv, RouteDeps } from './types.ts';
@@ -113,6 +116,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1', logRoutes(routeDeps));
   app.route('/v1', sqlRoutes(routeDeps));
   app.route('/v1', alertRoutes(routeDeps));
+  app.route('/v1', salesRoutes(routeDeps));
+  app.route('/v1', listingChangeRoutes(routeDeps));
+  app.route('/v1', compareRoutes(routeDeps));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -128,6 +134,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       { name: 'operations', description: 'Scrape jobs, logs, health and metrics' },
       { name: 'analysts', description: 'Ad-hoc read-only SQL' },
       { name: 'alerts', description: 'Price-alert rules, firings and deliveries' },
+      { name: 'market', description: 'Inferred sales, listing changes and events compared by days to the show' },
     ],
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'tws-analytics API' }));
