@@ -8,10 +8,11 @@
 //   4. freshness: scrape → visible through the API, at a steady load
 //   5. memory: peak RSS of the consumer and API processes (reported with 1–3)
 //   6. scraper: snapshots/s through worker + producer against the simulated marketplace
+//   7. sales inference: the listing lifecycle's inferred sales against the simulator's sales log
 //
 // Knobs (environment):
 //   BENCH_SCALE=0.05        shrinks every size and duration (0–1], for quick runs; default 1, the full run
-//   BENCH_ONLY=ingest,api   picks phases (ingest, api, freshness, scraper); default all
+//   BENCH_ONLY=ingest,api   picks phases (ingest, api, freshness, scraper, sales); default all
 //   BENCH_API_INGEST=0      the API phase without phase 3 (no data set to produce): latency and floors only
 //   BENCH_SNAPSHOTS=10000   data-set size at scale 1 (× 200 listings each); BENCH_API_EVENTS=100
 //   BENCH_VARIANTS=0        skips the extra ingest run without raw listings
@@ -37,10 +38,11 @@ import {
   type ScraperResults,
 } from './lib/report.ts';
 import { apiUnderIngest, runApiBench } from './lib/api-bench.ts';
+import type { SalesInferenceResults } from './lib/sales-score.ts';
 import { round } from './lib/stats.ts';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const PHASES = ['ingest', 'api', 'freshness', 'scraper'] as const;
+const PHASES = ['ingest', 'api', 'freshness', 'scraper', 'sales'] as const;
 type PhaseName = (typeof PHASES)[number];
 
 async function main(): Promise<void> {
@@ -189,6 +191,18 @@ async function main(): Promise<void> {
       } finally {
         await sim.close();
       }
+    }
+
+    if (only.has('sales')) {
+      log('7: sales inference');
+      results.phases.sales = await runPhase<SalesInferenceResults>('sales-inference', 'sales-inference.ts', {
+        BENCH_PREFIX: `${runId}-sales`,
+        BENCH_SALES_EVENTS: String(scaled(8, 2, scale)),
+        BENCH_SALES_DAYS: String(scaled(3, 1, scale)),
+      });
+      log(
+        `7: ${JSON.stringify({ listing: results.phases.sales.ours.listing, tickets: results.phases.sales.ours.tickets })}`,
+      );
     }
   } finally {
     results.totalSeconds = round((performance.now() - t0) / 1000, 1);

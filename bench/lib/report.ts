@@ -5,6 +5,8 @@ import { ENDPOINTS } from './api-shape.ts';
 import type { Comparison } from './compare.ts';
 import type { MachineInfo } from './env.ts';
 import type { LatencySummary } from './stats.ts';
+import { salesMarkdown } from './sales-report.ts';
+import type { SalesInferenceResults } from './sales-score.ts';
 
 export interface IngestRun {
   snapshots: number;
@@ -75,6 +77,7 @@ export interface BenchResults {
     api?: ApiResults;
     freshness?: FreshnessResults;
     scraper?: ScraperResults;
+    sales?: SalesInferenceResults;
   };
   targets?: Target[];
   totalSeconds?: number;
@@ -321,5 +324,6 @@ export function renderMarkdown(r: BenchResults): string {
       '',
     );
   }
+  if (r.phases.sales) push(...salesMarkdown(r.phases.sales));
   return `${lines.join('\n').trimEnd()}\n`;
 }
