@@ -32,7 +32,10 @@ const parseAlso = (v: string, acc: Array<{ source: SourceName; source_event_id: 
   const i = v.indexOf(':');
   const source = v.slice(0, i);
   if (i <= 0 || i === v.length - 1 || !isSourceName(source))
-    throw new ConfigError(`--also expects <source>:<event id> with a source of ${sourceNameList()}, got "${v}"`, '--also');
+    throw new ConfigError(
+      `--also expects <source>:<event id> with a source of ${sourceNameList()}, got "${v}"`,
+      '--also',
+    );
   return [...acc, { source, source_event_id: v.slice(i + 1) }];
 };
 
