@@ -80,6 +80,7 @@ export function mountDashboard(app: OpenAPIHono<AppEnv>): void {
   const assets: Record<string, Asset> = {
     'app.js': makeAsset('text/javascript; charset=utf-8', staticFile('app.js'), cache),
     'alerts.js': makeAsset('text/javascript; charset=utf-8', staticFile('alerts.js'), cache),
+    'sources.js': makeAsset('text/javascript; charset=utf-8', staticFile('sources.js'), cache),
     'market.js': makeAsset('text/javascript; charset=utf-8', staticFile('market.js'), cache),
     'style.css': makeAsset('text/css; charset=utf-8', staticFile('style.css'), cache),
     'favicon.svg': makeAsset('image/svg+xml', staticFile('favicon.svg'), cache),

@@ -15,6 +15,17 @@ export interface SourceZoneRow {
   duplicate_listings: number;
 }
 
+/** All sources' zone rows: the all-sources table, and rows written without a source (before sources). */
+const ALL_ROWS = `(
+  SELECT snapshot_id, scraped_at, kafka_offset, zone, lowest_price_cents, lowest_price_2_cents, lowest_price_4_cents,
+         total_tickets, total_listings, duplicate_listings
+  FROM zone_snapshots_all_sources WHERE event_id = {event_id:String}
+  UNION ALL
+  SELECT snapshot_id, scraped_at, kafka_offset, zone, lowest_price_cents, lowest_price_2_cents, lowest_price_4_cents,
+         total_tickets, total_listings, toUInt32(0) AS duplicate_listings
+  FROM zone_snapshots WHERE event_id = {event_id:String} AND source = ''
+)`;
+
 // A source may list two zone ids under one name: the name is what sources have in common.
 const SOURCES_NOW = `
 SELECT source, max(toUnixTimestamp64Milli(scraped_at)) AS scraped_at_ms, zone,
@@ -32,11 +43,8 @@ FROM (
   UNION ALL
   SELECT 'all' AS source, scraped_at, zone, lowest_price_cents, lowest_price_2_cents, lowest_price_4_cents,
          total_tickets, total_listings, duplicate_listings
-  FROM zone_snapshots_all_sources
-  WHERE event_id = {event_id:String}
-    AND snapshot_id = (
-      SELECT argMax(snapshot_id, (scraped_at, kafka_offset)) FROM zone_snapshots_all_sources
-      WHERE event_id = {event_id:String})
+  FROM ${ALL_ROWS}
+  WHERE snapshot_id = (SELECT argMax(snapshot_id, (scraped_at, kafka_offset)) FROM ${ALL_ROWS})
 )
 GROUP BY source, zone
 ORDER BY source, zone`;

@@ -126,7 +126,8 @@ describe('dashboard over HTTP', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(res.headers.get('cache-control')).toBe('no-cache');
     const html = await res.text();
-    expect(html.length).toBeLessThan(10_000);
+    // Small for a page of nine cards (charts, sources, alerts, market): no inlined data or scripts.
+    expect(html.length).toBeLessThan(12_000);
     for (const id of ['event-select', 'zone-select', 'granularity', 'granularity-daily', 'chart-price'])
       expect(html).toContain(`data-testid="${id}"`);
     // No external URL anywhere in the page: no scheme, no protocol-relative address.
@@ -294,8 +295,11 @@ describe.skipIf(SKIP_BROWSER)('dashboard in headless Chromium', () => {
     const before = requests.length;
     await page.getByTestId('granularity-daily').check();
     const daily = await chartsDrawn(page, 'Orchestra', 'daily');
-    // The four charts' requests; the market cards (market.js) ask for sales and a comparison too.
-    const dailyRequests = requests.slice(before).filter((u) => !/\/v1\/(events\/[^/]+\/sales|compare)\?/.test(u));
+    // The four charts' requests; the market cards (market.js) ask for sales and a comparison too, and
+    // the sources card for the sources now.
+    const dailyRequests = requests
+      .slice(before)
+      .filter((u) => !/\/v1\/(events\/[^/]+\/(sales\?|sources$)|compare\?)/.test(u));
     expect(dailyRequests.length).toBe(5);
     expect(dailyRequests.every((u) => u.includes('granularity=daily'))).toBe(true);
     // Daily: the day of H0..H2 and the day of D1.

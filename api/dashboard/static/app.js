@@ -1,6 +1,6 @@
 /* global document, window, location, history, ResizeObserver, uPlot */
 // tws-analytics dashboard: plain ES module, no framework, no build step. It reads the view from the
-// query string (?event=&zone=&granularity=&range=), calls the /v1 API from this origin and draws
+// query string (?event=&source=&zone=&granularity=&range=), calls the /v1 API from this origin and draws
 // four uPlot charts. Each chart container gets data-state (loading | ready | empty | error),
 // data-points (the windows drawn), data-granularity and data-zone after drawing, for tests.
 
@@ -26,6 +26,7 @@ const COLORS = {
 const $ = (id) => document.getElementById(id);
 const ui = {
   event: $('event'),
+  source: $('source'),
   zone: $('zone'),
   range: $('range'),
   granularity: document.querySelectorAll('input[name="granularity"]'),
@@ -75,11 +76,13 @@ const isoSeconds = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
 // ---------------------------------------------------------------------------------------------
 // State in the URL
 
-const state = { event: '', zone: '', granularity: 'hourly', range: '7d' };
+// `source`: 'all' (every source of the event, from their listings) or one of the event's sources.
+const state = { event: '', source: 'all', zone: '', granularity: 'hourly', range: '7d' };
 
 function readUrl() {
   const p = new URLSearchParams(location.search);
   state.event = p.get('event') ?? '';
+  state.source = p.get('source') ?? 'all';
   state.zone = p.get('zone') ?? '';
   const g = p.get('granularity');
   state.granularity = g === 'daily' ? 'daily' : 'hourly';
@@ -90,6 +93,7 @@ function readUrl() {
 function writeUrl() {
   const p = new URLSearchParams();
   if (state.event) p.set('event', state.event);
+  if (state.source !== 'all') p.set('source', state.source);
   if (state.zone) p.set('zone', state.zone);
   p.set('granularity', state.granularity);
   p.set('range', state.range);
@@ -505,6 +509,20 @@ function showEventInfo(event, zone) {
 
 let events = [];
 let zones = [];
+/** The registry's labels by source name (GET /v1/sources), for the source picker. */
+let sourceLabels = {};
+
+/** The source picker: all sources, then each source of the event, the primary first. */
+function fillSources(event) {
+  const own = (event?.sources ?? []).map((s) => s.source);
+  if (state.source !== 'all' && !own.includes(state.source)) state.source = 'all';
+  fillSelect(
+    ui.source,
+    [['all', 'All sources'], ...own.map((name) => [name, sourceLabels[name] ?? name])],
+    state.source,
+  );
+  ui.source.disabled = own.length === 0;
+}
 
 function fillSelect(select, options, selected) {
   select.replaceChildren(
@@ -536,6 +554,9 @@ async function loadEvents() {
     return;
   }
   events = body.events;
+  sourceLabels = await api('/sources', signal)
+    .then((r) => Object.fromEntries(r.sources.map((x) => [x.name, x.label])))
+    .catch(() => ({}));
   if (events.length === 0) {
     fillSelect(ui.event, [['', 'No events']], '');
     fillSelect(ui.zone, [], '');
@@ -565,9 +586,13 @@ async function loadZones(signal = restart()) {
   setLoading();
   ui.zone.disabled = true;
   const event = events.find((e) => e.event_id === state.event);
+  fillSources(event);
   let body;
   try {
-    body = await api(`/events/${encodeURIComponent(state.event)}/zones`, signal);
+    body = await api(
+      `/events/${encodeURIComponent(state.event)}/zones?${new URLSearchParams({ source: state.source })}`,
+      signal,
+    );
   } catch (err) {
     if (isAbort(err)) return;
     fillSelect(ui.zone, [['', 'Unavailable']], '');
@@ -608,6 +633,7 @@ async function loadCharts(signal = restart()) {
   const query = (extra = {}) =>
     new URLSearchParams({
       zone: state.zone,
+      source: state.source,
       granularity: state.granularity,
       from: isoSeconds(range.from),
       to: isoSeconds(range.to),
@@ -628,6 +654,12 @@ async function loadCharts(signal = restart()) {
   if (firstError) showError(firstError.reason, () => loadCharts());
   showSummary(res.price);
   drawAll(res, range, event);
+  // For the other cards (sources.js): what was drawn, so they need not ask for it again.
+  document.dispatchEvent(
+    new CustomEvent('tws:charts', {
+      detail: { ...state, event, range, price: res.price.status === 'fulfilled' ? res.price.value : null },
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,6 +681,10 @@ function init() {
   ui.event.addEventListener('change', () => {
     state.event = ui.event.value;
     state.zone = '';
+    loadZones();
+  });
+  ui.source.addEventListener('change', () => {
+    state.source = ui.source.value;
     loadZones();
   });
   ui.zone.addEventListener('change', () => {
