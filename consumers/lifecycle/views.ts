@@ -16,7 +16,7 @@
 import type { ManagedView } from '../../lib/clickhouse/views.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
 import { MAX_PRICE_CENTS } from '../snapshots/metrics-sql.ts';
-import { CHANGE, RULE_COLUMNS, STATE_AFTER, STATE_TYPE } from './rules-sql.ts';
+import { CHANGE, RULE_STAGES, STATE_AFTER, STATE_TYPE } from './rules-sql.ts';
 
 const LANDING = TABLES.snapshotLanding;
 const SNAPSHOTS = TABLES.lifecycleSnapshots;
@@ -110,12 +110,9 @@ lists AS (
   FROM obs AS o FULL OUTER JOIN pre AS p USING (event_id, source, listing_id)
   WHERE length(seen) > 0 OR s0.present
 ),
-listing_steps AS (
-  SELECT event_id, source, listing_id, s0, n, ts, ids, offs, starts, has_mark, mark_t, mark_id, window_h,
-    at_has, at_qty, at_price, at_where, near,
-    ${RULE_COLUMNS.map(([name, expr]) => `${expr} AS ${name}`).join(',\n    ')}
-  FROM (
-    SELECT x.event_id AS event_id, x.source AS source, x.listing_id AS listing_id, x.s0 AS s0, k.n AS n,
+listing_steps AS (${RULE_STAGES.reduce(
+  (inner, stage) => `SELECT *, ${stage.map(([name, expr]) => `${expr} AS ${name}`).join(',\n    ')}\n  FROM (${inner})`,
+  `SELECT x.event_id AS event_id, x.source AS source, x.listing_id AS listing_id, x.s0 AS s0, k.n AS n,
       k.ts AS ts, k.ids AS ids, k.offs AS offs, k.start_times AS starts, k.has_mark AS has_mark, k.mark_t AS mark_t,
       k.mark_id AS mark_id, k.window_h AS window_h,
       -- Per diffed snapshot: whether the listing is in it, and as what (rules-sql.ts).
@@ -125,8 +122,8 @@ listing_steps AS (
       arrayMap(j -> if(j = 0, NULL, x.seen[j].7), at) AS at_price,
       arrayMap(j -> (x.seen[j].2, x.seen[j].3, x.seen[j].4, x.seen[j].5), at) AS at_where,
       arrayMap((t, s) -> isNotNull(s) AND t >= assumeNotNull(s) - toIntervalMinute(k.cutoff_m), k.ts, k.start_times) AS near
-    FROM lists AS x INNER JOIN keys AS k ON k.event_id = x.event_id AND k.source = x.source
-  )
+    FROM lists AS x INNER JOIN keys AS k ON k.event_id = x.event_id AND k.source = x.source`,
+)}
 )`;
 
 const daysToEvent = (start: string, t: string) =>
