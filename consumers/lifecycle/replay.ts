@@ -1,6 +1,7 @@
 // `tws replay` for the listing lifecycle (docs/exactly-once.md#replays-tws-replay): the rows written
 // from the replayed offsets are deleted, and what was derived from them is rebuilt from what is left,
 // before the metrics consumer writes the range again under a new epoch.
+import { refillFromViews } from '../../lib/clickhouse/refill.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
 import { STATE_TYPE } from './rules-sql.ts';
@@ -43,15 +44,10 @@ export async function rebuildLifecycle(store: Store): Promise<void> {
     [TABLES.marketRollupsHourly, 'hourly'],
     [TABLES.marketRollupsDaily, 'daily'],
   ] as const) {
-    await store.command(`TRUNCATE TABLE ${table}`);
-    for (const part of ['sales', 'activity', 'asking']) {
-      const name = `market_${part}_${grain}_mv`;
-      const [mv] = await store.query<{ as_select: string }>(
-        'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}',
-        { n: name },
-      );
-      if (!mv) throw new Error(`materialized view ${name} is missing; run tws migrate`);
-      await store.command(`INSERT INTO ${table} ${mv.as_select}`);
-    }
+    await refillFromViews(
+      store,
+      table,
+      ['sales', 'activity', 'asking'].map((part) => `market_${part}_${grain}_mv`),
+    );
   }
 }

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ListingSnapshot } from '../../lib/model.ts';
-import { planReplay, prepareReplay } from '../../consumers/replay.ts';
+import { planReplay } from '../../consumers/replay.ts';
 import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
 import { testConfig } from '../helpers/env.ts';
-import { produceSnapshots, setUpPipeline, waitFor } from '../support/pipeline.ts';
+import { prepareReplayWhenIdle, produceSnapshots, setUpPipeline, waitFor } from '../support/pipeline.ts';
 import { readKeys, readTopic } from '../support/read-topic.ts';
 import { recomputeRollups } from '../support/recompute.ts';
 
@@ -133,12 +133,7 @@ describe('rollup revisions', () => {
     await consumers!.stop();
     const topic = env.producer.topics.snapshots;
     const plan = await planReplay(env.kafka, topic, { offset: 0 });
-    await waitFor('the group to be empty', () =>
-      prepareReplay(env.store, env.kafka, config.consumer.group, plan).then(
-        () => true,
-        () => false,
-      ),
-    );
+    await prepareReplayWhenIdle(env, config.consumer.group, plan);
     await start();
     const maxBefore = new Map<string, number>();
     for (const r of before) {

@@ -1,5 +1,6 @@
 // Shared set-up for consumer tests: a migrated embedded store, topics, a snapshot producer.
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
+import { prepareReplay, ReplayRefusedError, type ReplayPlan } from '../../consumers/replay.ts';
 import { ensureSchema } from '../../consumers/schema.ts';
 import type { Config } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
@@ -43,6 +44,27 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * `tws replay`'s preparation once the stopped consumer has left its group (Kafka refuses to move a
+ * live group's offsets). Only that refusal is waited out; any other failure fails the test at once.
+ */
+export async function prepareReplayWhenIdle(
+  env: { store: Store; kafka: Awaited<ReturnType<typeof setUpPipeline>>['kafka'] },
+  group: string,
+  plan: ReplayPlan,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await prepareReplay(env.store, env.kafka, group, plan);
+    } catch (err) {
+      if (!(err instanceof ReplayRefusedError) || Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export const count = async (store: Store, sql: string, params?: Record<string, unknown>) =>
