@@ -3,12 +3,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// The door from the opaque Kafka handle to kafkajs (lib/kafka/native.ts) is for lib/kafka alone.
+const NATIVE_KAFKA = {
+  group: ['**/kafka/native', '**/kafka/native.ts', './native.ts'],
+  message:
+    'Only lib/kafka/ may use lib/kafka/native.ts: outside it a Kafka handle is opaque (use lib/kafka/admin.ts, raw.ts).',
+};
+
 export default tseslint.config(
   {
     ignores: [
       'node_modules/**',
       '.tws/**',
       '.scratch/**',
+      'bench/_scratch/**',
       'bench/results/**',
       'test-artifacts/**',
       'api/dashboard/vendor/**',
@@ -35,6 +43,7 @@ export default tseslint.config(
               message: 'Only lib/clickhouse/ may import @clickhouse/client (its types included: use QuerySettings).',
             },
           ],
+          patterns: [NATIVE_KAFKA],
         },
       ],
     },
@@ -44,12 +53,27 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'kafkajs', message: 'Only lib/kafka/ may import kafkajs.' }] },
+        { paths: [{ name: 'kafkajs', message: 'Only lib/kafka/ may import kafkajs.' }], patterns: [NATIVE_KAFKA] },
       ],
     },
   },
   {
-    files: ['lib/kafka/**', 'lib/registry/**'],
+    files: ['lib/registry/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'kafkajs', message: 'Only lib/kafka/ may import kafkajs.' },
+            { name: 'chdb', message: 'Only lib/clickhouse/ may import chdb.' },
+          ],
+          patterns: [NATIVE_KAFKA],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/kafka/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

@@ -6,7 +6,9 @@
 //   4. point the sink's ledger and the group's committed offsets at the start.
 // The metrics consumer (stopped while this runs) then rewrites the range. Run it with no other
 // member in the consumer group: Kafka refuses to move a live group's offsets.
+import { refillFromViews } from '../lib/clickhouse/refill.ts';
 import type { Store } from '../lib/clickhouse/store.ts';
+import { describeGroupAssignment, offsetsAtTime, setCommittedOffsets, topicEndOffsets } from '../lib/kafka/admin.ts';
 import type { Kafka } from '../lib/kafka/client.ts';
 import { forgetLifecycleFrom, rebuildLifecycle } from './lifecycle/replay.ts';
 
@@ -22,25 +24,15 @@ export async function planReplay(
   topic: string,
   from: { offset?: number; time?: number },
 ): Promise<ReplayPlan> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const byTime = from.time !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, from.time) : [];
-    const partitions = ends.map((p) => {
-      const low = BigInt(p.low);
-      const end = BigInt(p.high);
-      const t = byTime.find((x) => x.partition === p.partition);
-      let start =
-        from.offset !== undefined ? BigInt(from.offset) : t && BigInt(t.offset) >= 0n ? BigInt(t.offset) : end;
-      if (start < low) start = low;
-      if (start > end) start = end;
-      return { partition: p.partition, start, end };
-    });
-    return { topic, partitions, total: partitions.reduce((n, p) => n + Number(p.end - p.start), 0) };
-  } finally {
-    await admin.disconnect();
-  }
+  const ends = await topicEndOffsets(kafka, topic);
+  const byTime = from.time !== undefined ? await offsetsAtTime(kafka, topic, from.time) : new Map<number, null>();
+  const partitions = [...ends].map(([partition, { low, high: end }]) => {
+    let start = from.offset !== undefined ? BigInt(from.offset) : (byTime.get(partition) ?? end);
+    if (start < low) start = low;
+    if (start > end) start = end;
+    return { partition, start, end };
+  });
+  return { topic, partitions, total: partitions.reduce((n, p) => n + Number(p.end - p.start), 0) };
 }
 
 const SNAPSHOT_TABLES = [
@@ -65,18 +57,11 @@ export class ReplayRefusedError extends Error {}
 
 /** Kafka refuses to move a live group's offsets: check before deleting anything. */
 export async function assertGroupIdle(kafka: Kafka, group: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([group]);
-    const g = groups[0];
-    if (g && g.members.length > 0) {
-      throw new ReplayRefusedError(
-        `consumer group ${group} has ${g.members.length} running member(s) (state ${g.state}); stop the metrics consumers first (a killed one leaves after its session timeout)`,
-      );
-    }
-  } finally {
-    await admin.disconnect();
+  const g = await describeGroupAssignment(kafka, group);
+  if (g.members.length > 0) {
+    throw new ReplayRefusedError(
+      `consumer group ${group} has ${g.members.length} running member(s) (state ${g.state}); stop the metrics consumers first (a killed one leaves after its session timeout)`,
+    );
   }
 }
 
@@ -118,17 +103,7 @@ export async function prepareReplay(store: Store, kafka: Kafka, group: string, p
   }
   await rebuildRollups(store);
   await rebuildLifecycle(store);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.setOffsets({
-      groupId: group,
-      topic: plan.topic,
-      partitions: plan.partitions.map((p) => ({ partition: p.partition, offset: p.start.toString() })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await setCommittedOffsets(kafka, group, plan.topic, new Map(plan.partitions.map((p) => [p.partition, p.start])));
 }
 
 /**
@@ -137,16 +112,6 @@ export async function prepareReplay(store: Store, kafka: Kafka, group: string, p
  */
 export async function rebuildRollups(store: Store): Promise<void> {
   for (const [table, views] of Object.entries(ROLLUP_VIEWS)) {
-    const selects: string[] = [];
-    for (const name of views) {
-      const [mv] = await store.query<{ as_select: string }>(
-        'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {n:String}',
-        { n: name },
-      );
-      if (!mv) throw new Error(`materialized view ${name} is missing; run tws migrate`);
-      selects.push(mv.as_select);
-    }
-    await store.command(`TRUNCATE TABLE ${table}`);
-    for (const select of selects) await store.command(`INSERT INTO ${table} ${select}`);
+    await refillFromViews(store, table, views);
   }
 }

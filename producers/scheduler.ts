@@ -4,6 +4,7 @@
 // consumer group, then collects the workers' outcomes until all are in or the deadline passes.
 // Jobs never overlap: the next tick waits for the current job to finish.
 import { randomUUID } from 'node:crypto';
+import { deleteConsumerGroup } from '../lib/kafka/admin.ts';
 import type { Kafka } from '../lib/kafka/client.ts';
 import type { EventCatalog } from '../lib/catalog/catalog.ts';
 import type { Config } from '../lib/config.ts';
@@ -201,13 +202,9 @@ export class Scheduler {
     await this.outcomes?.stop();
     if (this.group) {
       // The group was this instance's alone; leave no trace of it on the broker.
-      const admin = this.deps.kafka.admin();
-      await abortable(
-        admin.connect().then(() => admin.deleteGroups([this.group!])),
-        AbortSignal.timeout(STOP_GRACE_MS),
-      )
-        .catch(() => {})
-        .finally(() => admin.disconnect().catch(() => {}));
+      await abortable(deleteConsumerGroup(this.deps.kafka, this.group), AbortSignal.timeout(STOP_GRACE_MS)).catch(
+        () => {},
+      );
     }
   }
 }

@@ -4,11 +4,11 @@
 // handed to `onPoison` (normally the dead-letter topic) and skipped; an unreachable registry or
 // a retriable handler error is thrown, so kafkajs re-fetches the batch after a backoff.
 import pLimit from 'p-limit';
-import type { Kafka } from 'kafkajs';
 import { PoisonRecordError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AvroCodec } from '../registry/codec.ts';
-import { createConsumer, type Consumer, type KafkaMessage } from './client.ts';
+import type { InboundMessage } from './group-consumer.ts';
+import { createConsumer, type Kafka } from './native.ts';
 import { withHeartbeats } from './keep-alive.ts';
 import { checkRecordSize, validateOrPoison } from './record-checks.ts';
 
@@ -36,11 +36,10 @@ export interface AvroConsumerOptions<T> {
    * then; whatever it returns, the batch is not committed, so the records go to another member.
    */
   onRecord: (value: T, meta: RecordMeta, signal: AbortSignal) => Promise<void>;
-  onPoison: (err: PoisonRecordError, message: KafkaMessage, meta: RecordMeta) => Promise<void>;
+  onPoison: (err: PoisonRecordError, message: InboundMessage, meta: RecordMeta) => Promise<void>;
 }
 
 export interface RunningConsumer {
-  consumer: Consumer;
   /** Resolves once the consumer has joined its group and has partitions assigned (or none). */
   joined: Promise<void>;
   /** Resolves after the first fetch that followed the join: from here on no new record is missed. */
@@ -106,7 +105,6 @@ export async function startAvroConsumer<T>(opts: AvroConsumerOptions<T>): Promis
     },
   });
   return {
-    consumer,
     joined,
     fetching,
     async stop() {

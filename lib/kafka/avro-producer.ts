@@ -1,16 +1,17 @@
 // A producer of Avro records for the project's topics: registers each topic's schema once at
 // start-up, then encodes through the registry and sends with the idempotent, compressed producer.
-import type { Kafka } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type { Config } from '../config.ts';
 import { BrokerUnavailableError, errorMessage } from '../errors.ts';
 import { AvroCodec } from '../registry/codec.ts';
-import { COMPRESSION, createProducer, type IHeaders, type Producer } from './client.ts';
+import { COMPRESSION } from './client.ts';
+import { createProducer, type Kafka } from './native.ts';
 import { TOPICS, topicNames, type AvroTopicKey, type TopicKey, type TopicNames, type TopicRecords } from './topics.ts';
 
 export interface OutRecord<T> {
   key: string;
   value: T;
-  headers?: IHeaders;
+  headers?: Record<string, string>;
 }
 
 export class AvroProducer {
@@ -75,7 +76,10 @@ export class AvroProducer {
   }
 
   /** Raw bytes, for the dead-letter topic: the original record is kept as it was. */
-  async sendRaw(topic: TopicKey, records: { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[]) {
+  async sendRaw(
+    topic: TopicKey,
+    records: { key: Buffer | string | null; value: Buffer | null; headers?: Record<string, string> }[],
+  ) {
     if (records.length === 0) return;
     await this.start();
     await this.producer.send({ topic: this.topics[topic], messages: records, acks: -1, compression: COMPRESSION });

@@ -1,19 +1,7 @@
-// The only module that touches kafkajs: client, producer and consumer factories, and topic admin.
-// Keeping it here lets @confluentinc/kafka-javascript or @platformatic/kafka replace it later.
-import {
-  CompressionTypes,
-  Kafka,
-  Partitioners,
-  logLevel,
-  type Admin,
-  type Consumer,
-  type ConsumerConfig,
-  type EachBatchPayload,
-  type IHeaders,
-  type KafkaMessage,
-  type LogEntry,
-  type Producer,
-} from 'kafkajs';
+// The Kafka client (createKafka) and topic admin. Only lib/kafka touches kafkajs; what leaves it is
+// the opaque `Kafka` handle and project types (native.ts), so @confluentinc/kafka-javascript or
+// @platformatic/kafka could replace kafkajs inside lib/kafka alone.
+import { CompressionTypes, Kafka as KafkaJs, logLevel, type LogEntry } from 'kafkajs';
 import type { Config } from '../config.ts';
 import { BrokerUnavailableError, isRetriable } from '../errors.ts';
 import { retry } from '../retry.ts';
@@ -22,8 +10,9 @@ import { DEFAULT_MAX_RECORD_BYTES } from './record-checks.ts';
 import { checkKafkaAccess, kafkaAccessError, kafkaSecurityOptions } from './security.ts';
 import { TOPICS, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
 import { TransientStates } from './transient-states.ts';
+import { native, sessionTimeouts, withAdmin, wrap, type Kafka } from './native.ts';
 
-export type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer };
+export type { Kafka };
 
 const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -35,67 +24,34 @@ const levelName: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 // Known, deliberate choices that kafkajs warns about on every start (see createProducer).
 const QUIET = ['Limiting retries for the idempotent producer', 'switched default partitioner'];
 
-/** Each client's session timeout for the consumers created from it (config.kafka.sessionTimeoutMs). */
-const sessionTimeouts = new WeakMap<Kafka, number>();
-
 export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.clientId): Kafka {
-  const kafka = new Kafka({
-    clientId,
-    brokers: cfg.brokers,
-    ...kafkaSecurityOptions(cfg.security),
-    connectionTimeout: 5_000,
-    requestTimeout: 30_000,
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => {
-      // Start-up and rebalance states log at debug unless they outlast a bound (transient-states.ts).
-      const transient = new TransientStates();
-      return ({ level, log: entry }: LogEntry) => {
-        const { message, ...rest } = entry;
-        if (QUIET.some((q) => message.includes(q))) return;
-        const seen = transient.see(`${message} ${String(rest.error ?? '')}`);
-        const fields = seen ? { kafka: rest, transient: seen.state, lasted_ms: seen.lastedMs } : { kafka: rest };
-        log[seen?.level ?? levelName[level] ?? 'info'](fields, `kafkajs: ${message}`);
-      };
-    },
-  });
+  const kafka = wrap(
+    new KafkaJs({
+      clientId,
+      brokers: cfg.brokers,
+      ...kafkaSecurityOptions(cfg.security),
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+      retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => {
+        // Start-up and rebalance states log at debug unless they outlast a bound (transient-states.ts).
+        const transient = new TransientStates();
+        return ({ level, log: entry }: LogEntry) => {
+          const { message, ...rest } = entry;
+          if (QUIET.some((q) => message.includes(q))) return;
+          const seen = transient.see(`${message} ${String(rest.error ?? '')}`);
+          const fields = seen ? { kafka: rest, transient: seen.state, lasted_ms: seen.lastedMs } : { kafka: rest };
+          log[seen?.level ?? levelName[level] ?? 'info'](fields, `kafkajs: ${message}`);
+        };
+      },
+    }),
+  );
   if (cfg.sessionTimeoutMs) sessionTimeouts.set(kafka, cfg.sessionTimeoutMs);
   return kafka;
 }
 
-/**
- * Idempotent (no duplicates from its own retries), acks=all, gzip-compressed batches, and the
- * murmur2 partitioner that Java clients use, so keys land where other producers put them.
- * Retries are bounded (kafkajs would like them unbounded for idempotence): a caller such as the
- * API must get an error to answer 503 with, and consumers dedupe by snapshot id anyway.
- */
-export function createProducer(kafka: Kafka, opts: { transactionalId?: string } = {}): Producer {
-  return kafka.producer({
-    idempotent: true,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    ...(opts.transactionalId ? { transactionalId: opts.transactionalId } : {}),
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
-  });
-}
-
 export const COMPRESSION = CompressionTypes.GZIP;
-
-export const HEARTBEAT_INTERVAL_MS = 1_000;
-
-export function createConsumer(kafka: Kafka, groupId: string, extra: Partial<ConsumerConfig> = {}): Consumer {
-  return kafka.consumer({
-    groupId,
-    allowAutoTopicCreation: false,
-    sessionTimeout: sessionTimeouts.get(kafka) ?? 30_000,
-    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxWaitTimeInMs: 250,
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
-    ...extra,
-  });
-}
 
 /** Creates the project's topics if missing, with explicit partitions, retention and compaction. */
 export async function ensureTopics(kafka: Kafka, cfg: Config['kafka'], only?: TopicKey[]): Promise<string[]> {
@@ -113,7 +69,7 @@ export async function ensureTopics(kafka: Kafka, cfg: Config['kafka'], only?: To
 
 async function createMissingTopics(kafka: Kafka, cfg: Config['kafka'], only?: TopicKey[]): Promise<string[]> {
   const names = topicNames(cfg.topicPrefix);
-  const admin = kafka.admin();
+  const admin = native(kafka).admin();
   try {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
@@ -150,21 +106,15 @@ async function createMissingTopics(kafka: Kafka, cfg: Config['kafka'], only?: To
 }
 
 export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
+  await withAdmin(kafka, async (admin) => {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
     if (topics.length) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  });
 }
 
 /** Total lag of a consumer group over the given topics (end offset minus committed offset). */
 export async function consumerLag(kafka: Kafka, groupId: string, topics: string[]): Promise<number> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
+  return withAdmin(kafka, async (admin) => {
     let lag = 0;
     for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
@@ -176,14 +126,5 @@ export async function consumerLag(kafka: Kafka, groupId: string, topics: string[
       }
     }
     return lag;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  });
 }
-
-export const headerString = (headers: IHeaders | undefined, name: string): string | undefined => {
-  const v = headers?.[name];
-  if (v === undefined) return undefined;
-  const first = Array.isArray(v) ? v[0] : v;
-  return first === undefined ? undefined : first.toString();
-};

@@ -1,7 +1,7 @@
 // Whether the Kafka cluster answers, for readiness probes: one admin client, connected on first use
 // (not at start, so a role can start while Kafka is down) and reconnected by kafkajs after an
 // outage; at most one connect in flight, however often the probe is asked.
-import type { Kafka } from './client.ts';
+import { native, type Kafka } from './native.ts';
 
 export interface ClusterProbe {
   /** True when the cluster returns metadata with at least one broker; false on any error. */
@@ -10,7 +10,7 @@ export interface ClusterProbe {
 }
 
 export function clusterProbe(kafka: Kafka): ClusterProbe {
-  const admin = kafka.admin();
+  const admin = native(kafka).admin();
   let connecting: Promise<void> | undefined;
   return {
     async ready() {

@@ -5,7 +5,7 @@
 // opening ClickHouse (which `npm start` holds in embedded mode).
 import { randomBytes } from 'node:crypto';
 import { startAvroConsumer, type AvroConsumerOptions, type RecordMeta } from './avro-consumer.ts';
-import { deleteConsumerGroup, topicEndOffsets } from './topic-offsets.ts';
+import { deleteConsumerGroup, topicEndOffsets } from './admin.ts';
 
 export interface CompactedViewOptions<T> {
   kafka: AvroConsumerOptions<T>['kafka'];

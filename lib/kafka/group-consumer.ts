@@ -1,8 +1,8 @@
 // A consumer-group member as the project sees it: batches of one partition, offsets we resolve and
 // commit ourselves, a seek, and the join notification. kafkajs stays behind this file (with
-// client.ts); the exactly-once runner and its unit tests know only these types.
-import type { Consumer, Kafka } from 'kafkajs';
-import { createConsumer } from './client.ts';
+// native.ts); the exactly-once runner and its unit tests know only these types.
+import type { Consumer } from 'kafkajs';
+import { createConsumer, type Kafka } from './native.ts';
 import { withHeartbeats } from './keep-alive.ts';
 
 export interface InboundMessage {

@@ -2,7 +2,7 @@
 // so a long batch (a queue of rate-limited scrapes, a write retried while ClickHouse is down) would
 // outlive a short session timeout and cost a rebalance. A heartbeat that fails because a rebalance
 // is in progress is ignored here: the handler learns of it through isStale()/isRunning().
-import { HEARTBEAT_INTERVAL_MS } from './client.ts';
+import { HEARTBEAT_INTERVAL_MS } from './native.ts';
 
 export async function withHeartbeats<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
   const timer = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_INTERVAL_MS);

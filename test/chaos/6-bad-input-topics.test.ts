@@ -12,16 +12,8 @@ import type { CatalogEventView } from '../../lib/catalog/catalog.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { ensureSchema } from '../../consumers/schema.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
-import {
-  createConsumer,
-  createKafka,
-  createProducer,
-  ensureTopics,
-  headerString,
-  type Consumer,
-  type Kafka,
-  type Producer,
-} from '../../lib/kafka/client.ts';
+import { createKafka, ensureTopics, type Kafka } from '../../lib/kafka/client.ts';
+import { rawProducer, tailRaw, type RawProducer, type RawTail } from '../../lib/kafka/raw.ts';
 import { DLQ_HEADERS, type TopicKey } from '../../lib/kafka/topics.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type {
@@ -38,7 +30,6 @@ import { Scheduler } from '../../producers/scheduler.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
 import { ScrapeWorker } from '../../producers/worker.ts';
 import { buildSources } from '../../bin/sources.ts';
-import { uniqueId } from '../helpers/env.ts';
 import { recentStream } from './support/streams.ts';
 import { profile } from './support/profile.ts';
 import { Scenario } from './support/results.ts';
@@ -57,12 +48,12 @@ let kafka: Kafka;
 /** The producer of the topics under test: the base topics, or an ops lane's own (see freshOpsConsumer). */
 let producer: AvroProducer;
 let baseProducer: AvroProducer;
-let raw: Producer;
+let raw: RawProducer;
 let consumers: ConsumerService;
 let ops: ConsumerService | undefined;
 let worker: ScrapeWorker;
 let scheduler: Scheduler;
-const dlqReaders: Consumer[] = [];
+const dlqReaders: RawTail[] = [];
 const laneProducers: AvroProducer[] = [];
 let event: CatalogEventView;
 const dlq: Array<{ topic: string; partition: number; offset: number; reason: string; group: string }> = [];
@@ -90,8 +81,7 @@ beforeAll(async () => {
     'deadLetter',
   ]);
   await producer.start();
-  raw = createProducer(kafka);
-  await raw.connect();
+  raw = await rawProducer(kafka);
   baseProducer = producer;
   await readDeadLetters(producer.topics.deadLetter);
   consumers = await startConsumers({ config: env.config, store, kafka, log: silentLogger, only: 'metrics' });
@@ -139,9 +129,9 @@ afterAll(async () => {
   await worker?.stop();
   await consumers?.stop();
   await ops?.stop();
-  for (const r of dlqReaders) await r.disconnect().catch(() => {});
+  for (const r of dlqReaders) await r.stop();
   for (const p of laneProducers) await p.stop();
-  await raw?.disconnect().catch(() => {});
+  await raw?.close();
   await baseProducer?.stop();
   await store?.close();
   await sim?.close();
@@ -167,21 +157,18 @@ beforeEach((ctx) => rec.track(ctx));
 
 /** Collects the dead-letter topic's records (with their origin headers) into `dlq`. */
 async function readDeadLetters(topic: string): Promise<void> {
-  const reader = createConsumer(kafka, uniqueId('chaos-dlq-'));
-  dlqReaders.push(reader);
-  await reader.connect();
-  await reader.subscribe({ topics: [topic], fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ message }) => {
+  const reader = await tailRaw(kafka, topic, (records) => {
+    for (const { headers } of records) {
       dlq.push({
-        topic: headerString(message.headers, DLQ_HEADERS.topic) ?? '',
-        partition: Number(headerString(message.headers, DLQ_HEADERS.partition)),
-        offset: Number(headerString(message.headers, DLQ_HEADERS.offset)),
-        reason: headerString(message.headers, DLQ_HEADERS.reason) ?? '',
-        group: headerString(message.headers, DLQ_HEADERS.consumerGroup) ?? '',
+        topic: headers[DLQ_HEADERS.topic] ?? '',
+        partition: Number(headers[DLQ_HEADERS.partition]),
+        offset: Number(headers[DLQ_HEADERS.offset]),
+        reason: headers[DLQ_HEADERS.reason] ?? '',
+        group: headers[DLQ_HEADERS.consumerGroup] ?? '',
       });
-    },
+    }
   });
+  dlqReaders.push(reader);
 }
 
 // ---- valid records of every topic, each with a fresh id
@@ -362,11 +349,7 @@ async function encodeBad(topic: Consumed, spec: BadSpec): Promise<Buffer | null>
 }
 
 async function sendRaw(topic: Consumed, value: Buffer | null, partition: number): Promise<number> {
-  const [md] = await raw.send({
-    topic: producer.topics[topic],
-    messages: [{ key: 'chaos-bad', value, partition }],
-    acks: -1,
-  });
+  const [md] = await raw.send(producer.topics[topic], [{ key: 'chaos-bad', value, partition }]);
   return Number(md!.baseOffset);
 }
 
@@ -383,11 +366,7 @@ async function goodRecord(topic: Consumed): Promise<void> {
   const s = samples();
   const name = producer.topics[topic];
   const send = async (value: unknown) => {
-    await raw.send({
-      topic: name,
-      messages: [{ key: 'chaos-good', value: await producer.codec.encode(name, value), partition: 0 }],
-      acks: -1,
-    });
+    await raw.send(name, [{ key: 'chaos-good', value: await producer.codec.encode(name, value), partition: 0 }]);
   };
   const count = async (sql: string, params: Record<string, unknown>) =>
     Number((await store.query<{ n: number }>(sql, params))[0]?.n ?? 0);

@@ -1,6 +1,7 @@
 // While ClickHouse rejects writes the consumer pauses, retries with backoff and commits nothing;
 // then it catches up with nothing lost. SIGTERM-style stop finishes and leaves the group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { committedOffsets } from '../../lib/kafka/admin.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
 import { testConfig } from '../helpers/env.ts';
@@ -15,11 +16,8 @@ let env: Awaited<ReturnType<typeof setUpPipeline>>;
 let consumers: ConsumerService;
 
 async function committed(): Promise<number> {
-  const admin = env.kafka.admin();
-  await admin.connect();
-  const [t] = await admin.fetchOffsets({ groupId: config.consumer.group, topics: [env.producer.topics.snapshots] });
-  await admin.disconnect();
-  return (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  const offsets = await committedOffsets(env.kafka, config.consumer.group, env.producer.topics.snapshots);
+  return [...offsets.values()].reduce((n, o) => n + Number(o ?? 0n), 0);
 }
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 // Issue: the rollups must equal an independent recomputation from the raw snapshots, through
 // out-of-order records, duplicate redeliveries, several scrapes per hour, empty sections and bad prices.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rewindGroup } from '../../lib/kafka/admin.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
 import { testConfig } from '../helpers/env.ts';
@@ -158,10 +159,7 @@ describe('metrics consumer correctness', () => {
   it('a redelivery of everything (offsets reset to 0) changes nothing', async () => {
     await consumers!.stop();
     const before = await env.store.query<Row>('SELECT * FROM zone_hourly ORDER BY event_id, zone, hour');
-    const admin = env.kafka.admin();
-    await admin.connect();
-    await admin.resetOffsets({ groupId: config.consumer.group, topic: env.producer.topics.snapshots, earliest: true });
-    await admin.disconnect();
+    await rewindGroup(env.kafka, config.consumer.group, env.producer.topics.snapshots);
     consumers = await startConsumers({
       config,
       store: env.store,

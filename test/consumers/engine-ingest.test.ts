@@ -5,7 +5,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProducer } from '../../lib/kafka/client.ts';
+import { sendRaw } from '../../lib/kafka/raw.ts';
 import { DLQ_HEADERS, valueSubject } from '../../lib/kafka/topics.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { Listing, ListingSnapshot } from '../../lib/model.ts';
@@ -75,10 +75,11 @@ describe('a record ClickHouse rejects, in the middle of a 1,000-record range', (
     // Well-formed Avro that ClickHouse refuses: a quantity (an Avro int) written as a 41-bit
     // varint. JavaScript reads only its header and checks where it ends, so it passes to ClickHouse.
     values[BAD] = Buffer.concat([values[BAD]!.subarray(0, 5), oversizedQuantity(snapshot('evt-b', BAD))]);
-    const raw = createProducer(env.kafka);
-    await raw.connect();
-    await raw.send({ topic, messages: values.map((value) => ({ key: 'evt-b', value })) });
-    await raw.disconnect();
+    await sendRaw(
+      env.kafka,
+      topic,
+      values.map((value) => ({ key: 'evt-b', value })),
+    );
     consumers = await startConsumers({
       config,
       store: env.store,
@@ -176,10 +177,11 @@ describe('schema evolution: v1, v2 and v3 records in one topic', () => {
         return registry.encode(ids[v - 1]!, value);
       }),
     );
-    const raw = createProducer(env.kafka);
-    await raw.connect();
-    await raw.send({ topic, messages: values.map((value) => ({ key: 'evt-v', value })) });
-    await raw.disconnect();
+    await sendRaw(
+      env.kafka,
+      topic,
+      values.map((value) => ({ key: 'evt-v', value })),
+    );
     consumers = await startConsumers({
       config,
       store: env.store,

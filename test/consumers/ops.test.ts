@@ -1,7 +1,7 @@
 // The operations consumer materializes the catalog (compacted topic), jobs and scraper logs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventCatalog } from '../../lib/catalog/catalog.ts';
-import { createProducer } from '../../lib/kafka/client.ts';
+import { sendRaw } from '../../lib/kafka/raw.ts';
 import { DLQ_HEADERS } from '../../lib/kafka/topics.ts';
 import { createLogger, silentLogger } from '../../lib/logger.ts';
 import type { CatalogEvent, ScrapeJob, ScrapeLog } from '../../lib/model.ts';
@@ -58,8 +58,6 @@ beforeAll(async () => {
   };
   // Regression (chaos suite, bad records): records that decode but are not this topic's, or hold a
   // time no Date can hold, used to pass decoding and then fail the batch's write forever.
-  const raw = createProducer(env.kafka);
-  await raw.connect();
   const far = 9_000_000_000_000_000;
   const poison = [
     {
@@ -72,9 +70,7 @@ beforeAll(async () => {
     },
     { topic: 'scrapeLogs', value: await env.producer.codec.encode(env.producer.topics.catalog, event(0, true)) },
   ] as const;
-  for (const p of poison)
-    await raw.send({ topic: env.producer.topics[p.topic], messages: [{ key: 'bad', value: p.value }] });
-  await raw.disconnect();
+  for (const p of poison) await sendRaw(env.kafka, env.producer.topics[p.topic], [{ key: 'bad', value: p.value }]);
   await env.producer.send(
     'catalog',
     [event(1, true), event(2, true), event(3, false)].map((e) => ({ key: e.event_id, value: e })),

@@ -1,11 +1,12 @@
 // Poison records go to the dead-letter topic with their error and origin in headers, and the good
 // records after them are processed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsumer, createProducer } from '../../lib/kafka/client.ts';
+import { sendRaw } from '../../lib/kafka/raw.ts';
+import { readHeaders } from '../support/read-topic.ts';
 import { DLQ_HEADERS } from '../../lib/kafka/topics.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
-import { testConfig, uniqueId } from '../helpers/env.ts';
+import { testConfig } from '../helpers/env.ts';
 import { count, produceSnapshots, setUpPipeline, waitFor } from '../support/pipeline.ts';
 import { knownStream } from '../support/stream.ts';
 
@@ -19,8 +20,6 @@ const good = knownStream({ events: 1, hours: 2, scrapesPerHour: 2, seed: 3 }).fi
 beforeAll(async () => {
   env = await setUpPipeline(config);
   const topic = env.producer.topics.snapshots;
-  const raw = createProducer(env.kafka);
-  await raw.connect();
   const valid = await env.producer.codec.encode(topic, good[0]!);
   const wrongId = Buffer.from(valid);
   wrongId.writeInt32BE(987654, 1);
@@ -30,18 +29,14 @@ beforeAll(async () => {
     scraped_at: Date.UTC(1990, 0, 1),
   });
   // All on the same key (partition) as the good records, before and between them.
-  await raw.send({ topic, messages: [{ key: 'evt-0', value: Buffer.from([1, 2, 3, 4, 5, 6, 7]) }] });
+  await sendRaw(env.kafka, topic, [{ key: 'evt-0', value: Buffer.from([1, 2, 3, 4, 5, 6, 7]) }]);
   await produceSnapshots(env.producer, good.slice(0, 2));
-  await raw.send({
-    topic,
-    messages: [
-      { key: 'evt-0', value: wrongId },
-      { key: 'evt-0', value: impossible },
-      { key: 'evt-0', value: Buffer.concat([valid.subarray(0, 5), Buffer.alloc(3 * 1024 * 1024, 7)]) },
-      { key: 'evt-0', value: null },
-    ],
-  });
-  await raw.disconnect();
+  await sendRaw(env.kafka, topic, [
+    { key: 'evt-0', value: wrongId },
+    { key: 'evt-0', value: impossible },
+    { key: 'evt-0', value: Buffer.concat([valid.subarray(0, 5), Buffer.alloc(3 * 1024 * 1024, 7)]) },
+    { key: 'evt-0', value: null },
+  ]);
   await produceSnapshots(env.producer, good.slice(2));
   consumers = await startConsumers({ config, store: env.store, kafka: env.kafka, log: silentLogger, only: 'metrics' });
 }, 120_000);
@@ -66,19 +61,7 @@ describe('poison records', () => {
   });
 
   it('sends each poison record to the dead-letter topic with its error and origin', async () => {
-    const consumer = createConsumer(env.kafka, uniqueId('dlq-'));
-    await consumer.connect();
-    await consumer.subscribe({ topics: [env.producer.topics.deadLetter], fromBeginning: true });
-    const seen: Array<Record<string, string>> = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
-          if (seen.length === 5) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+    const seen = await readHeaders(env.kafka, env.producer.topics.deadLetter, 5);
     const reasons = seen.map((h) => h[DLQ_HEADERS.reason]).sort();
     expect(reasons).toEqual(['decode', 'decode', 'invalid', 'oversized', 'schema']);
     for (const h of seen) {

@@ -14,20 +14,14 @@ import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { AccessError } from '../../lib/errors.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
-import {
-  createConsumer,
-  createKafka,
-  deleteTopicsWithPrefix,
-  ensureTopics,
-  type Kafka,
-} from '../../lib/kafka/client.ts';
+import { createKafka, deleteTopicsWithPrefix, ensureTopics, type Kafka } from '../../lib/kafka/client.ts';
+import { readRaw as readRawRecords } from '../../lib/kafka/raw.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ScrapeRequest } from '../../lib/model.ts';
 import { registryUrlForClickHouse } from '../../lib/registry/clickhouse-url.ts';
 import { AvroCodec } from '../../lib/registry/codec.ts';
 import { testConfig, uniqueId } from '../helpers/env.ts';
 import { startAuthProxy, type AuthProxy } from '../support/auth-proxy.ts';
-import { waitFor } from '../support/pipeline.ts';
 
 const USER = 'tws reader';
 const PASSWORD = 'p@ss:w/rd%20&#?';
@@ -208,14 +202,6 @@ function decodeInClickHouse(store: Store, framed: Buffer, registryUrl: string) {
 
 /** Raw record values of a topic, read by a throwaway group. */
 async function readRaw(kafka: Kafka, topic: string, min: number): Promise<Buffer[]> {
-  const consumer = createConsumer(kafka, uniqueId('raw-reader-'));
-  const values: Buffer[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!) });
-    return await waitFor(`${min} records on ${topic}`, async () => values.length >= min && values, 30_000);
-  } finally {
-    await consumer.disconnect();
-  }
+  const records = await readRawRecords(kafka, topic, { until: (r) => r.length >= min, timeoutMs: 30_000 });
+  return records.map((r) => r.value!);
 }

@@ -6,8 +6,9 @@ import { EventCatalog } from '../../lib/catalog/catalog.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { Config } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
-import { createConsumer, type Kafka } from '../../lib/kafka/client.ts';
-import { describeGroupAssignment } from '../../lib/kafka/group-assignment.ts';
+import type { Kafka } from '../../lib/kafka/client.ts';
+import { describeGroupAssignment } from '../../lib/kafka/admin.ts';
+import { readRaw } from '../../lib/kafka/raw.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ListingSnapshot, ScrapeLog, ScrapeOutcome } from '../../lib/model.ts';
 import { Alerter } from '../../producers/alerts.ts';
@@ -15,7 +16,7 @@ import { Scheduler } from '../../producers/scheduler.ts';
 import { startSimulatedMarketplace, type SimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
 import { ScrapeWorker, scraperGroup } from '../../producers/worker.ts';
 import { buildSources } from '../../bin/sources.ts';
-import { testConfig, uniqueId } from '../helpers/env.ts';
+import { testConfig } from '../helpers/env.ts';
 import { setUpPipeline, waitFor } from '../support/pipeline.ts';
 
 let sim: SimulatedMarketplace;
@@ -101,24 +102,8 @@ async function newScheduler(opts: { catalog?: Pick<EventCatalog, 'activeEvents'>
 /** Reads every record of a topic with a client that knows nothing but the registry's URL. */
 async function readAll<T>(kafka: Kafka, topic: string, expected: number, registryUrl: string): Promise<T[]> {
   const registry = new SchemaRegistry({ host: registryUrl });
-  const consumer = createConsumer(kafka, uniqueId('reader-'));
-  const out: T[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${out.length}/${expected} records on ${topic}`)), 30_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push((await registry.decode(message.value!)) as T);
-        if (out.length >= expected) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
+  const records = await readRaw(kafka, topic, { until: (r) => r.length >= expected, timeoutMs: 30_000 });
+  return Promise.all(records.map(async (r) => (await registry.decode(r.value!)) as T));
 }
 
 const only = (events: string[]) => ({

@@ -7,7 +7,8 @@ import { applyRetention } from '../../lib/clickhouse/retention.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
-import { createKafka, createProducer, ensureTopics } from '../../lib/kafka/client.ts';
+import { createKafka, ensureTopics } from '../../lib/kafka/client.ts';
+import { sendRaw } from '../../lib/kafka/raw.ts';
 import { DLQ_HEADERS } from '../../lib/kafka/topics.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { uniqueId } from '../helpers/env.ts';
@@ -275,14 +276,10 @@ describe.skipIf(!server)(
       await ensureTopics(kafka, config.kafka, ['snapshots', 'deadLetter']);
       const producer = new AvroProducer(kafka, config, ['snapshots']);
       await producer.start();
-      const raw = createProducer(kafka);
-      await raw.connect();
       const good = { ...stream[0]!, event_id: 'evt-poison', snapshot_id: uniqueId('after-poison-') };
-      await raw.send({
-        topic: producer.topics.snapshots,
-        messages: [{ key: good.event_id, value: Buffer.from([1, 2, 3, 4, 5, 6, 7]) }],
-      });
-      await raw.disconnect();
+      await sendRaw(kafka, producer.topics.snapshots, [
+        { key: good.event_id, value: Buffer.from([1, 2, 3, 4, 5, 6, 7]) },
+      ]);
       await produceSnapshots(producer, [good]);
       await producer.stop();
       // Other records may be dead-lettered too (the scrapes of the first test): wait for this one.

@@ -1,69 +1,47 @@
-// Reads a topic from the beginning with a client that knows nothing but the registry's URL, the
-// way a downstream consumer would.
+// Reading what a topic holds, through lib/kafka's raw reader (bytes and string headers).
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { createConsumer, type Kafka } from '../../lib/kafka/client.ts';
-import { uniqueId } from '../helpers/env.ts';
+import { topicEndOffsets } from '../../lib/kafka/admin.ts';
+import type { Kafka } from '../../lib/kafka/client.ts';
+import { readRaw, readToEnd } from '../../lib/kafka/raw.ts';
 
+/**
+ * The values of `topic` decoded by a client that knows nothing but the registry's URL, the way a
+ * downstream consumer would: once it holds at least `min` records and has not grown for `quietMs`
+ * (so that records beyond those expected are seen too). Per partition in offset order.
+ */
 export async function readTopic<T>(
   kafka: Kafka,
   topic: string,
   registryUrl: string,
   opts: { min: number; quietMs?: number; timeoutMs?: number },
 ): Promise<T[]> {
-  const registry = new SchemaRegistry({ host: registryUrl });
-  const consumer = createConsumer(kafka, uniqueId('reader-'));
-  const out: T[] = [];
-  let last = Date.now();
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push((await registry.decode(message.value!)) as T);
-      last = Date.now();
-    },
-  });
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  // Enough records, and nothing new for a moment.
-  while (Date.now() < deadline && !(out.length >= opts.min && Date.now() - last > (opts.quietMs ?? 1_500))) {
+  const total = async () => [...(await topicEndOffsets(kafka, topic)).values()].reduce((n, p) => n + p.high, 0n);
+  let seen = await total();
+  let since = Date.now();
+  while (Date.now() < deadline && !(seen >= BigInt(opts.min) && Date.now() - since >= (opts.quietMs ?? 1_500))) {
     await new Promise((r) => setTimeout(r, 100));
+    const now = await total();
+    if (now !== seen) [seen, since] = [now, Date.now()];
   }
-  await consumer.disconnect();
-  return out;
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const records = await readToEnd(kafka, topic, Math.max(10_000, deadline - Date.now()));
+  return Promise.all(records.map(async (r) => (await registry.decode(r.value!)) as T));
 }
 
-/** Reads the headers of at least `min` records of `topic` (a dead-letter topic: values stay raw). */
+/** The headers of the first `min` records of `topic` (a dead-letter topic: values stay raw). */
 export async function readHeaders(
   kafka: Kafka,
   topic: string,
   min: number,
   timeoutMs = 60_000,
 ): Promise<Array<Record<string, string>>> {
-  const consumer = createConsumer(kafka, uniqueId('headers-'));
-  const out: Array<Record<string, string>> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
-    },
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && out.length < min) await new Promise((r) => setTimeout(r, 100));
-  await consumer.disconnect();
-  return out;
+  const records = await readRaw(kafka, topic, { until: (r) => r.length >= min, timeoutMs });
+  return records.map((r) => r.headers);
 }
 
-/** Reads the keys of at least `min` records of `topic`, as strings. */
+/** The keys of the first `min` records of `topic`, as strings. */
 export async function readKeys(kafka: Kafka, topic: string, min: number, timeoutMs = 60_000): Promise<string[]> {
-  const consumer = createConsumer(kafka, uniqueId('keys-'));
-  const out: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => void out.push(message.key?.toString() ?? ''),
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && out.length < min) await new Promise((r) => setTimeout(r, 100));
-  await consumer.disconnect();
-  return out;
+  const records = await readRaw(kafka, topic, { until: (r) => r.length >= min, timeoutMs });
+  return records.map((r) => r.key?.toString() ?? '');
 }

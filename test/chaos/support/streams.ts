@@ -2,7 +2,9 @@
 // pace by the project's own Avro producer, with every batch retried until Kafka acknowledges it (a
 // batch whose acknowledgement was lost may land twice: the consumers drop the copy by snapshot id).
 import type { AvroProducer } from '../../../lib/kafka/avro-producer.ts';
-import { createConsumer, type Kafka } from '../../../lib/kafka/client.ts';
+import { committedOffsets, topicEndOffsets } from '../../../lib/kafka/admin.ts';
+import type { Kafka } from '../../../lib/kafka/client.ts';
+import { readToEnd } from '../../../lib/kafka/raw.ts';
 import type { AvroCodec } from '../../../lib/registry/codec.ts';
 import type { ListingSnapshot } from '../../../lib/model.ts';
 import { uniqueId } from '../../helpers/env.ts';
@@ -95,25 +97,13 @@ export function producePaced(
 
 /** Committed offsets of a group on a topic, summed over partitions (unset partitions count 0). */
 export async function committedTotal(kafka: Kafka, groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  const committed = await committedOffsets(kafka, groupId, topic);
+  return [...committed.values()].reduce((n, o) => n + Number(o ?? 0n), 0);
 }
 
 /** The end offsets of a topic, summed over partitions: records ever written to it. */
 export async function endOffsetsTotal(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  return [...(await topicEndOffsets(kafka, topic)).values()].reduce((n, p) => n + Number(p.high), 0);
 }
 
 export interface TopicRecord<T> {
@@ -134,48 +124,14 @@ export async function readTopic<T>(
   codec?: AvroCodec,
   timeoutMs = 120_000,
 ): Promise<TopicRecord<T>[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect().catch(() => {});
-  const want = new Map(ends.map((p) => [p.partition, Number(p.high)]));
-  const done = () => [...want.entries()].every(([p, high]) => (next.get(p) ?? 0) >= high);
-  const next = new Map<number, number>();
-  const byPartition = new Map<number, TopicRecord<T>[]>();
-  if (done()) return [];
-  const groupId = uniqueId('chaos-reader-');
-  const consumer = createConsumer(kafka, groupId);
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reading ${topic}: timed out`)), timeoutMs);
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        const list = byPartition.get(batch.partition) ?? [];
-        byPartition.set(batch.partition, list);
-        for (const m of batch.messages) {
-          const offset = Number(m.offset);
-          if (offset >= (want.get(batch.partition) ?? 0)) continue;
-          let value: T | undefined;
-          if (codec) value = await codec.decode<T>(m.value).catch(() => undefined);
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
-          list.push({ partition: batch.partition, offset, value, raw: m.value, headers });
-          next.set(batch.partition, offset + 1);
-        }
-        if (done()) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  const cleanup = kafka.admin();
-  await cleanup
-    .connect()
-    .then(() => cleanup.deleteGroups([groupId]))
-    .catch(() => {})
-    .finally(() => cleanup.disconnect().catch(() => {}));
-  return [...byPartition.keys()].sort((a, b) => a - b).flatMap((p) => byPartition.get(p)!);
+  const records = await readToEnd(kafka, topic, timeoutMs);
+  return Promise.all(
+    records.map(async (r) => ({
+      partition: r.partition,
+      offset: Number(r.offset),
+      value: codec ? await codec.decode<T>(r.value).catch(() => undefined) : undefined,
+      raw: r.value,
+      headers: r.headers,
+    })),
+  );
 }
