@@ -333,7 +333,8 @@ describe('computeSnapshotMetrics: outliers', () => {
       total_tickets: 6,
       available: true,
     });
-    expect(medians.reference(zoneKey('ev1', 'z1'), T)).toBe(10_000);
+    // The model keys a zone's history by source and zone id.
+    expect(medians.reference(zoneKey('ev1', 'simulated|z1'), T)).toBe(10_000);
     // A day later the old medians have left the window: the new level is the reference.
     const later = run(snap([cheap], { scraped_at: T + 23 * H }), { medians });
     expect(later.zones[0]).toMatchObject({ lowest_price_cents: 2_000, outlier_listings: 0 });
