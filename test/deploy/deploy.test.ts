@@ -113,8 +113,12 @@ describe('docker-compose.yml', () => {
       expect(env.SCHEMA_REGISTRY_URL, name).toBe('http://registry:8080/apis/ccompat/v7');
     }
     const worker = services.worker!.environment as Record<string, string>;
-    expect(worker.TWS_SOURCE).toBe('simulated');
-    expect(worker.TWS_SOURCE_BASE_URL).toBe(`http://sim:${(services.sim!.environment as Doc).TWS_SIM_PORT}`);
+    // One sim server serves both simulated marketplaces; the deprecated single-source settings are gone.
+    const sim = `http://sim:${(services.sim!.environment as Doc).TWS_SIM_PORT}`;
+    expect(worker.TWS_SOURCES__SIMULATED__BASE_URL).toBe(sim);
+    expect(worker.TWS_SOURCES__SIMULATED_GAMETIME__BASE_URL).toBe(sim);
+    expect(worker.TWS_SOURCE).toBeUndefined();
+    expect(worker.TWS_SOURCE_BASE_URL).toBeUndefined();
     expect((services.api!.environment as Doc).TWS_API_HOST).toBe('0.0.0.0');
   });
 
