@@ -111,8 +111,17 @@ describe('parseGametime', () => {
   });
 
   it('reads a body without listings as zero listings, and a null list too', () => {
-    expect(parseGametime({ event: {} })).toEqual({ zones: [], rejected: [] });
-    expect(parseGametime({ listings: null })).toEqual({ zones: [], rejected: [] });
+    expect(parseGametime({ event: {} })).toEqual({ zones: [], rejected: [], expectedListings: null });
+    expect(parseGametime({ listings: null })).toEqual({ zones: [], rejected: [], expectedListings: null });
+  });
+
+  it('reads the announced count (meta.count) when it is a whole number, as text too; null otherwise', () => {
+    const count = (meta: unknown) => parseGametime({ listings: [], meta }).expectedListings;
+    expect(count({ count: 12 })).toBe(12);
+    expect(count({ count: '7' })).toBe(7);
+    expect(count({ count: 0 })).toBe(0);
+    for (const bad of [undefined, null, {}, { count: -1 }, { count: 2.5 }, { count: 'many' }, { count: 2 ** 31 }, 5])
+      expect(count(bad)).toBeNull();
   });
 
   it('throws a parse SourceError for a body that is not an object, or listings that are not a list', () => {

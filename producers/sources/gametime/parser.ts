@@ -19,6 +19,11 @@ export type GametimeRejectReason = 'not_an_object' | 'missing_id' | 'missing_zon
 export interface ParsedGametime {
   zones: Zone[];
   rejected: RejectedCount[];
+  /**
+   * `meta.count`: how many listings the answer says it holds; null when it does not say. A partial
+   * answer lists fewer, and the listing lifecycle then skips the snapshot (README.md).
+   */
+  expectedListings: number | null;
 }
 
 // The Avro contract stores quantities and splits as int and cents as long.
@@ -133,5 +138,11 @@ export function parseGametime(body: unknown): ParsedGametime {
       sections: [...sections].map(([section, list]): Section => ({ name: section, listings: list })),
     })),
     rejected: [...rejected].map(([reason, count]) => ({ reason, count })),
+    expectedListings: listingCount(body.meta),
   };
+}
+
+function listingCount(meta: unknown): number | null {
+  const n = isObject(meta) ? num(meta.count) : null;
+  return n !== null && Number.isInteger(n) && n >= 0 && n <= MAX_INT ? n : null;
 }

@@ -1,7 +1,7 @@
 // The `partial` fault: a 200 answer that lists only some of the listings while its summary still
 // counts them all, as a filtered or cut-short marketplace response does. The listing lifecycle must
 // not diff such a snapshot (it would take the missing listings for sales): the scraper reads the
-// announced count (hermes global[0].listingCount) and the consumer skips the snapshot.
+// announced count (hermes global[0].listingCount, Gametime meta.count) and the consumer skips the snapshot.
 import type { GametimeBody } from './gametime.ts';
 import type { HermesBody } from './market.ts';
 
