@@ -1,9 +1,9 @@
 // Wires the stream consumers: the metrics consumer (snapshots -> metrics, rollups, side outputs)
 // and the operations consumer (catalog, jobs, logs). Both scale out as Kafka consumer groups.
-import type { Kafka } from '../lib/kafka/client.ts';
 import type { Config } from '../lib/config.ts';
 import type { Store } from '../lib/clickhouse/store.ts';
 import { AvroProducer } from '../lib/kafka/avro-producer.ts';
+import { ensureTopics, type Kafka } from '../lib/kafka/client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { OpsHandler } from './ops/handler.ts';
 import { BatchRunner } from './runner/batch-runner.ts';
@@ -29,7 +29,11 @@ export async function startConsumers(deps: {
   only?: 'metrics' | 'ops';
 }): Promise<ConsumerService> {
   const { config, store, kafka, log } = deps;
-  const producer = new AvroProducer(kafka, config, ['zoneMetrics', 'rollups', 'listingChanges', 'deadLetter']);
+  const outputs = ['zoneMetrics', 'rollups', 'listingChanges', 'deadLetter'] as const;
+  // A missing output topic would stall every range after its write (the producer waits for the
+  // topic's metadata, times out, and the range is retried forever): create what is missing first.
+  await ensureTopics(kafka, config.kafka, [...outputs]);
+  const producer = new AvroProducer(kafka, config, [...outputs]);
   await producer.start();
   const common = {
     kafka,
