@@ -1,7 +1,11 @@
-// Section-scoped rules: tws.metrics.zones.v1 carries zones only, so the section's metrics of the
-// same scrape come from `section_snapshots`, which the metrics consumer writes around the time it
-// publishes the zone record (possibly just after). A zone's sections are written in one insert: once
-// any row of (snapshot, zone) is there, a missing section had no listings at that scrape.
+// Section-scoped rules: tws.metrics.zones.v1 carries zones only, so a section's metrics come from
+// `section_snapshots`. A zone record is over all the event's sources (one per zone name), so its
+// sections are too: for each source, the zone's sections in its latest scrape (up to the
+// record's time, at most TWS_ALL_SOURCES_MAX_AGE_SECONDS old, as the all-sources zone rows); lowest
+// prices are the lowest over the sources, tickets and listings their sum (cross-site duplicates are
+// not removed at section level). An event on one source reads exactly its own scrape's sections.
+// The record's own snapshot is written before the record is published; the wait is for a store
+// that shows writes late (a server replica).
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
 import { pause } from '../../lib/abort.ts';
@@ -20,31 +24,52 @@ interface SectionRow {
 export class SectionReader {
   constructor(
     private readonly store: Store,
-    /** How long to wait for the zone's section rows to appear. */
+    /** How old another source's scrape may be and still count (TWS_ALL_SOURCES_MAX_AGE_SECONDS). */
+    private readonly maxAgeSeconds = 3_600,
+    /** How long to wait for the record's own snapshot to show in the store. */
     private readonly waitMs = 30_000,
     private readonly pollMs = 250,
   ) {}
 
   /**
-   * The zone's section rows of this scrape, by section name; null when they did not appear in time
-   * (or the zone has no sections).
+   * The zone's sections at this record, by section name (empty: no source listed any); null when
+   * the record's snapshot did not show in time, or the zone has no sections.
    */
   async sectionsOf(m: ZoneMetricsRecord, signal?: AbortSignal): Promise<Map<string, Observation> | null> {
     if (m.sections === 0) return null;
+    const params = {
+      event: m.event_id,
+      at: chDateTime(m.scraped_at),
+      snapshot: m.snapshot_id,
+      zone: m.zone,
+      age: this.maxAgeSeconds,
+    };
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const rows = await this.store.ingestQuery<SectionRow>(
-        `SELECT section, lowest_price_cents, lowest_base_price_cents, lowest_price_2_cents, lowest_price_4_cents,
-                total_tickets, total_listings
-         FROM section_snapshots
-         WHERE event_id = {event:String} AND scraped_at = {at:DateTime64(3, 'UTC')}
-           AND snapshot_id = {snapshot:String} AND zone_id = {zone:String}`,
-        { event: m.event_id, at: chDateTime(m.scraped_at), snapshot: m.snapshot_id, zone: m.zone_id },
+      const [own] = await this.store.ingestQuery<{ n: number }>(
+        `SELECT count() AS n FROM snapshots
+         WHERE event_id = {event:String} AND scraped_at = {at:DateTime64(3, 'UTC')} AND snapshot_id = {snapshot:String}`,
+        params,
       );
-      if (rows.length > 0) return new Map(rows.map((r) => [r.section, toObservation(m, r)]));
+      if (Number(own?.n ?? 0) > 0) break;
       if (Date.now() >= deadline || signal?.aborted) return null;
       await pause(this.pollMs, signal);
     }
+    const rows = await this.store.ingestQuery<SectionRow>(
+      `SELECT section, min(lowest_price_cents) AS lowest_price_cents, min(lowest_base_price_cents) AS lowest_base_price_cents,
+              min(lowest_price_2_cents) AS lowest_price_2_cents, min(lowest_price_4_cents) AS lowest_price_4_cents,
+              sum(total_tickets) AS total_tickets, sum(total_listings) AS total_listings
+       FROM section_snapshots
+       WHERE event_id = {event:String} AND zone = {zone:String}
+         AND snapshot_id IN (
+           SELECT argMax(snapshot_id, (scraped_at, kafka_partition, kafka_offset)) FROM snapshots
+           WHERE event_id = {event:String} AND scraped_at <= {at:DateTime64(3, 'UTC')}
+             AND scraped_at >= {at:DateTime64(3, 'UTC')} - toIntervalSecond({age:UInt32})
+           GROUP BY source)
+       GROUP BY section`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.section, toObservation(m, r)]));
   }
 }
 

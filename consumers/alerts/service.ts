@@ -130,7 +130,7 @@ export async function startAlerter(d: AlerterDeps): Promise<RunningAlerter> {
       index,
       states,
       outbox,
-      sections: new SectionReader(store),
+      sections: new SectionReader(store, config.allSources.maxAgeSeconds),
       publish,
       dispatch,
       dashboardUrl: config.alerts.dashboardUrl,

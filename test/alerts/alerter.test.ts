@@ -134,7 +134,7 @@ beforeAll(async () => {
   // A removed rule never fires.
   const gone = await rules.create(base({ targets: target('/removed') }));
   await rules.remove(gone.rule_id);
-  await writeSections(store, computed.sectionRows);
+  await writeSections(store, computed);
   alerter = await newAlerter();
 });
 

@@ -79,13 +79,29 @@ function metricsOf(listings: PathListing[]) {
 export interface Computed {
   records: ZoneMetricsRecord[];
   sectionRows: Record<string, unknown>[];
+  /** One `snapshots` row per scrape: the section reader reads each source's latest scrape there. */
+  snapshotRows: Record<string, unknown>[];
 }
 
 /** The zone records and section rows of these scrapes. */
 export function compute(scrapes: Scrape[]): Computed {
-  const out: Computed = { records: [], sectionRows: [] };
+  const out: Computed = { records: [], sectionRows: [], snapshotRows: [] };
   for (const s of scrapes) {
     const snapshotId = randomUUID();
+    out.snapshotRows.push({
+      snapshot_id: snapshotId,
+      event_id: s.event_id,
+      source: 'simulated',
+      job_id: 'job-alerts',
+      scraped_at: chDateTime(s.at),
+      zones: s.zones.length,
+      sections: 0,
+      listings: 0,
+      rejected_listings: 0,
+      outlier_listings: 0,
+      kafka_partition: 0,
+      kafka_offset: 0,
+    });
     for (const z of s.zones) {
       const sections = [...new Set(z.listings.map((l) => l.section))];
       const m = metricsOf(z.listings);
@@ -108,6 +124,7 @@ export function compute(scrapes: Scrape[]): Computed {
           event_id: s.event_id,
           scraped_at: chDateTime(s.at),
           snapshot_id: snapshotId,
+          source: 'simulated',
           job_id: 'job-alerts',
           zone_id: z.zone_id,
           zone: z.zone,
@@ -135,4 +152,8 @@ export async function publishMetrics(producer: AvroProducer, records: ZoneMetric
   );
 }
 
-export const writeSections = (store: Store, rows: Record<string, unknown>[]) => store.insert('section_snapshots', rows);
+/** What the metrics consumer would have written of these scrapes for the section reader. */
+export async function writeSections(store: Store, computed: Computed): Promise<void> {
+  await store.insert('snapshots', computed.snapshotRows);
+  await store.insert('section_snapshots', computed.sectionRows);
+}
