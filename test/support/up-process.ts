@@ -28,7 +28,9 @@ export function startUp(opts: { env: NodeJS.ProcessEnv; args?: string[]; viaNpm?
     : opts.tty
       ? // One process on the terminal (no npx in between), which the terminal's ^C reaches.
         ['script', ['-qfec', ['exec', 'node', 'bin/tws.mjs', 'up', ...(opts.args ?? [])].join(' '), '/dev/null']]
-      : ['npx', ['tsx', 'bin/tws.ts', 'up', ...(opts.args ?? [])]];
+      : // The `tws` launcher (tsx in-process): under the tsx CLI, a child busy in chDB at Ctrl-C
+        // could miss tsx's short signal relay and be SIGKILLed without a clean stop.
+        ['node', ['bin/tws.mjs', 'up', ...(opts.args ?? [])]];
   const child = spawn(cmd, args, {
     env: opts.env,
     stdio: [opts.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
