@@ -11,6 +11,7 @@ import type { TopicKey } from '../lib/kafka/topics.ts';
 import type { CatalogEvent, ListingSnapshot } from '../lib/model.ts';
 import { loadSchemaText } from '../lib/registry/codec.ts';
 import { backfillFromSimulation } from './backfill.ts';
+import { gametimeEventId, gametimeView } from './sources/simulated/gametime.ts';
 import { createMarket, type Market } from './sources/simulated/market.ts';
 
 const HOUR = 3_600_000;
@@ -47,9 +48,21 @@ function catalogEvents(market: Market): CatalogEvent[] {
   }));
 }
 
-async function run(opts: { hours: number; stepMinutes?: number; events?: number }) {
-  const market = createMarket({ seed: 11, events: opts.events ?? 3, now: NOW - 10 * 24 * HOUR });
-  const events = catalogEvents(market);
+const SEED = 11;
+
+/** The same events on both simulated marketplaces, as `tws up` seeds them (the hermes one first). */
+const onBothSources = (events: CatalogEvent[]): CatalogEvent[] =>
+  events.map((e) => ({
+    ...e,
+    sources: [
+      { source: 'simulated', source_event_id: e.source_event_id },
+      { source: 'simulated-gametime', source_event_id: gametimeEventId(SEED, e.source_event_id) },
+    ],
+  }));
+
+async function run(opts: { hours: number; stepMinutes?: number; events?: number; twoSources?: boolean }) {
+  const market = createMarket({ seed: SEED, events: opts.events ?? 3, now: NOW - 10 * 24 * HOUR });
+  const events = opts.twoSources ? onBothSources(catalogEvents(market)) : catalogEvents(market);
   const producer = new RecordingProducer();
   const progress: Array<[number, number]> = [];
   const returned = await backfillFromSimulation({
@@ -57,6 +70,7 @@ async function run(opts: { hours: number; stepMinutes?: number; events?: number 
     events,
     producer: producer as unknown as AvroProducer,
     hours: opts.hours,
+    seed: SEED,
     stepMinutes: opts.stepMinutes,
     now: NOW,
     onProgress: (done, total) => progress.push([done, total]),
@@ -151,6 +165,49 @@ describe('backfillFromSimulation', () => {
     }
     expect(listings, 'the market had listings to backfill').toBeGreaterThan(100);
     expect(summed, 'snapshots without rejections, checked against the summary').toBeGreaterThan(0);
+  });
+
+  it("makes one snapshot per source of an event on both simulated marketplaces, each holding that API's listings", async () => {
+    const { market, events, producer, progress, returned } = await run({ hours: 1, twoSources: true });
+    const gametime = gametimeView(SEED, market);
+    // 2 moments × 3 events × 2 sources.
+    expect(returned).toBe(12);
+    expect(progress).toEqual([
+      [6, 12],
+      [12, 12],
+    ]);
+    for (const send of producer.sends) {
+      expect(send.records.map((r) => [r.key, r.value.source, r.value.source_event_id])).toEqual(
+        events.flatMap((e) => e.sources!.map((s) => [e.event_id, s.source, s.source_event_id])),
+      );
+    }
+    let crossListed = 0;
+    for (const s of producer.snapshots().filter((x) => x.source === 'simulated-gametime')) {
+      const body = gametime.listingsAt(s.source_event_id, s.scraped_at)!;
+      const all = s.zones.flatMap((z) => z.sections.flatMap((sec) => sec.listings));
+      const where = `${s.event_id} at ${new Date(s.scraped_at).toISOString()}`;
+      expect(all.length + s.rejected.reduce((n, r) => n + r.count, 0), where).toBe(body.listings.length);
+      const bodyIds = new Set(body.listings.map((l) => l.id));
+      expect(new Set(all.map((l) => l.listing_id)).size, where).toBe(all.length);
+      expect(
+        all.filter((l) => !bodyIds.has(l.listing_id)),
+        where,
+      ).toEqual([]);
+      expect(s.expected_listings, where).toBe(body.meta.count);
+      // The same inventory as the hermes snapshot of that moment: listings `gt-<hermes id>`.
+      const hermes = producer
+        .snapshots()
+        .find((x) => x.source === 'simulated' && x.event_id === s.event_id && x.scraped_at === s.scraped_at)!;
+      const hermesIds = new Set(
+        hermes.zones.flatMap((z) => z.sections.flatMap((sec) => sec.listings.map((l) => l.listing_id))),
+      );
+      crossListed += all.filter((l) => hermesIds.has(l.listing_id.replace(/^gt-/, ''))).length;
+      const errors: string[] = [];
+      expect(snapshotType.isValid(s, { errorHook: (path) => errors.push(path.join('.')) }), errors.join(', ')).toBe(
+        true,
+      );
+    }
+    expect(crossListed, 'listings on both sites').toBeGreaterThan(0);
   });
 
   it('makes nothing for zero hours', async () => {

@@ -1,6 +1,7 @@
 // `tws up` (what `npm start` runs): the whole pipeline on the embedded defaults, in one process:
-// the local Kafka + registry, embedded ClickHouse, the simulated marketplace with sample events,
-// the scheduler and a scraper worker, the consumers, and the API with its dashboard.
+// the local Kafka + registry, embedded ClickHouse, the simulated marketplace with sample events on
+// both of its APIs (two marketplaces: simulated and simulated-gametime), the scheduler and a scraper
+// worker, the consumers, and the API with its dashboard.
 // Ctrl-C stops everything, the stack included when this run started it. Data stays in .tws/.
 import { stackDown, stackStatus, stackUp } from '../../deploy/stack/stack.mjs';
 import type { EventCatalog } from '../../lib/catalog/catalog.ts';
@@ -8,9 +9,10 @@ import type { Store } from '../../lib/clickhouse/store.ts';
 import type { Config } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { backfillFromSimulation } from '../../producers/backfill.ts';
+import { eventSources } from '../../lib/sources/event-sources.ts';
+import { backfillFromSimulation, SIMULATED_SOURCES } from '../../producers/backfill.ts';
 import { createMarket } from '../../producers/sources/simulated/market.ts';
-import { startSimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
+import { startSimulatedMarketplace, type SimulatedMarketplace } from '../../producers/sources/simulated/server.ts';
 import {
   catalogWithPublisher,
   createContext,
@@ -92,7 +94,7 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
     const api = await step(print, 'API + dashboard', () => startApiRole(ctx, store));
     handles.push(api);
 
-    const seeded = await step(print, 'sample events', () => seedSampleEvents(ctx, store, sim.productions()));
+    const seeded = await step(print, 'sample events', () => seedSampleEvents(ctx, store, sim));
     if (seeded.created > 0 && opts.backfillHours > 0) {
       await step(print, `${opts.backfillHours} h of simulated history`, () =>
         backfill(ctx, seeded.events, opts.backfillHours, config),
@@ -119,21 +121,28 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
   }
 }
 
-/** Registers the simulated productions as tracked events, once (a second start reuses them). */
+/**
+ * Registers the simulated productions as tracked events, once (a second start reuses them). Each is
+ * on both simulated marketplaces: the hermes API (`simulated`) and the Gametime API
+ * (`simulated-gametime`, whose event id the simulator derives from the production), which list
+ * overlapping inventory, so the dashboard compares two sources and dedupes across them.
+ */
 async function seedSampleEvents(
   ctx: ReturnType<typeof createContext>,
   store: Store,
-  productions: ReturnType<typeof createMarket>['productions'],
+  sim: Pick<SimulatedMarketplace, 'productions' | 'gametimeEventId'>,
 ): Promise<{ created: number; events: Awaited<ReturnType<EventCatalog['list']>> }> {
   const { catalog, producer } = await catalogWithPublisher(ctx, store);
   try {
     const existing = new Set((await catalog.list({ limit: 100_000 })).map((e) => e.source_event_id));
     let created = 0;
-    for (const p of productions) {
+    for (const p of sim.productions()) {
       if (existing.has(p.productionId)) continue;
       await catalog.create({
-        source: 'simulated',
-        source_event_id: p.productionId,
+        sources: [
+          { source: 'simulated', source_event_id: p.productionId },
+          { source: 'simulated-gametime', source_event_id: sim.gametimeEventId(p.productionId) },
+        ],
         name: p.name,
         venue: p.venue,
         timezone: p.timezone,
@@ -144,7 +153,9 @@ async function seedSampleEvents(
     }
     return {
       created,
-      events: (await catalog.list({ active: true, limit: 100_000 })).filter((e) => e.source === 'simulated'),
+      events: (await catalog.list({ active: true, limit: 100_000 })).filter((e) =>
+        eventSources(e).some((s) => SIMULATED_SOURCES.includes(s.source)),
+      ),
     };
   } finally {
     await producer.stop();
@@ -161,7 +172,7 @@ async function backfill(
   await producer.start();
   try {
     const market = createMarket({ seed: config.sim.seed, events: config.sim.events, now: Date.now() });
-    await backfillFromSimulation({ market, events, producer, hours });
+    await backfillFromSimulation({ market, events, producer, hours, seed: config.sim.seed });
   } finally {
     await producer.stop();
   }

@@ -94,13 +94,14 @@ describe('npm start, then tws alerts add', () => {
       expect(body.rule.basis).toBe('all_in');
       expect(Date.parse(body.observed_at)).toBeGreaterThan(added - INTERVAL_S * 1000);
       // The value is the zone's get-in price of that very scrape, as the tables hold it: all-in,
-      // fat-fingered listings (outliers) left out.
+      // fat-fingered listings (outliers) left out, over all sources (the sample events are on both
+      // simulated marketplaces, and rules read the all-sources rows as of each scrape).
       for (const id of [body.values.snapshot_id, body.zone_id]) expect(id).toMatch(/^[\w.-]+$/);
       const sql = await json<{ rows: Array<{ lowest: number; outliers: number }> }>(`${api}/v1/sql`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${API_KEY}` },
         body: JSON.stringify({
-          sql: `SELECT lowest_price_cents AS lowest, outlier_listings AS outliers FROM zone_snapshots
+          sql: `SELECT lowest_price_cents AS lowest, outlier_listings AS outliers FROM zone_snapshots_all_sources
                 WHERE snapshot_id = '${body.values.snapshot_id}' AND zone_id = '${body.zone_id}'`,
         }),
       });

@@ -1,7 +1,8 @@
 // The first five minutes of a new user: `npm start` brings the whole pipeline up on the embedded
-// defaults, the API shows non-empty price trends and the dashboard page is served, Ctrl-C stops
-// everything, and a second `npm start` serves the first run's data again. (The stack is already up
-// here: `up` reuses it.)
+// defaults, the API shows non-empty price trends, the sample events are on two marketplaces (the
+// simulator's hermes and Gametime APIs, each with data, inventory listed on both found across
+// sites) and the dashboard page is served, Ctrl-C stops everything, and a second `npm start` serves
+// the first run's data again. (The stack is already up here: `up` reuses it.)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,16 @@ describe('npm start', () => {
       120_000,
     );
     expect(firstRun.trend.points.some((p) => typeof p.min_price === 'number' && p.min_price > 0)).toBe(true);
+    // Two marketplaces side by side (the dashboard's "Sources" card reads this), each with its own
+    // tickets, and all sources with inventory listed on both sites found (and counted once).
+    const compared = await json<{
+      sources: Array<{ source: string; tickets: number; duplicate_listings: number }>;
+    }>(`${api}/v1/events/${firstRun.eventId}/sources`);
+    expect(compared.sources.map((s) => s.source)).toEqual(['simulated', 'simulated-gametime', 'all']);
+    const [hermes, gametime, all] = compared.sources;
+    expect(hermes!.tickets).toBeGreaterThan(0);
+    expect(gametime!.tickets).toBeGreaterThan(0);
+    expect(all!.duplicate_listings).toBeGreaterThan(0);
     const page = await fetch(`${api}/`);
     expect(page.status).toBe(200);
     const html = await page.text();
