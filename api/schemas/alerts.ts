@@ -64,7 +64,7 @@ export const ConditionSchema = z
         .min(1)
         .max(100_000)
         .optional()
-        .openapi({ description: 'Listings added since the previous scrape (default 1)' }),
+        .openapi({ description: 'New listings at one scrape (the listing lifecycle), at least this many (default 1)' }),
     }),
   ])
   .openapi('AlertCondition', { description: `One of: ${CONDITION_KINDS.join(', ')}` });

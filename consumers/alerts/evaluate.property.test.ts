@@ -19,6 +19,7 @@ const arbObservations = (max = 40) =>
         price: fc.option(fc.integer({ min: 1_000, max: 20_000 }), { nil: null, freq: 8 }),
         tickets: fc.integer({ min: 0, max: 200 }),
         listings: fc.integer({ min: 0, max: 80 }),
+        fresh: fc.integer({ min: 0, max: 12 }),
       }),
       { maxLength: max },
     )
@@ -39,6 +40,7 @@ const arbObservations = (max = 40) =>
           lowest_price_4_cents: s.price === null ? null : s.price * 4 + 400,
           tickets: s.tickets,
           listings: s.listings,
+          new_listings: s.fresh,
         };
       });
     });

@@ -39,6 +39,7 @@ function obs(at: number, price: number | null, extra: Partial<Observation> = {})
     lowest_price_4_cents: price === null ? null : price * 4,
     tickets: 100,
     listings: 20,
+    new_listings: 0,
     ...extra,
   };
 }
@@ -190,19 +191,20 @@ describe('inventory and listings', () => {
     expect(firings.map((f) => [f.value, f.reference])).toEqual([[40, 50]]);
   });
 
-  it('new_listings counts listings added since the previous scrape', () => {
+  it("new_listings counts the scrape's new listings (the lifecycle), not the change in the listing count", () => {
     const r = rule({ condition: 'new_listings', price_cents: null, min_new_listings: 3 });
     const { firings } = run(r, [
-      obs(at(0), 1, { listings: 20 }),
-      obs(at(5), 1, { listings: 22 }),
-      obs(at(10), 1, { listings: 26 }),
-      obs(at(15), 1, { listings: 30 }),
-      obs(at(20), 1, { listings: 30 }),
-      obs(at(25), 1, { listings: 35 }),
+      obs(at(0), 1, { listings: 20, new_listings: 0 }),
+      // 4 sold and 4 new: the count stands still, the new listings are news.
+      obs(at(5), 1, { listings: 20, new_listings: 4 }),
+      obs(at(10), 1, { listings: 22, new_listings: 2 }),
+      obs(at(15), 1, { listings: 25, new_listings: 3 }),
+      // Not read (no lifecycle row for this scrape): nothing to compare.
+      obs(at(20), 1, { listings: 40, new_listings: null }),
     ]);
     expect(firings.map((f) => [f.observation.at, f.value, f.reference])).toEqual([
-      [at(10), 4, 22],
-      [at(25), 5, 30],
+      [at(5), 4, 3],
+      [at(15), 3, 3],
     ]);
   });
 });

@@ -25,7 +25,7 @@ export interface SeriesState {
   low: number | null;
   /** drop_pct (highs) and windowed new_low (lows): the window's monotonic deque. */
   window: WindowPoints;
-  /** new_listings: the listing count of the previous observation. */
+  /** Unused since new_listings reads the lifecycle (kept: states saved before still parse). */
   prev_listings: number | null;
 }
 
@@ -52,7 +52,7 @@ export interface Firing {
   observation: Observation;
   /** What was compared: a price per ticket in cents, tickets, or new listings. */
   value: number;
-  /** What it was compared with: the threshold, the window's high or low, the listings before. */
+  /** What it was compared with: the threshold, or the window's high or low. */
   reference: number | null;
   /** `crossing`: armed and the condition began to hold; `further_drop`: the re-arm drop. */
   reason: 'crossing' | 'further_drop';
@@ -82,7 +82,7 @@ export function freshState(rule: Pick<EvalRule, 'version'>, watermark: number | 
 
 interface Check {
   holds: boolean;
-  /** The value a firing reports (new listings: the increase). */
+  /** The value a firing reports (new listings: how many came on sale at the scrape). */
   reported: number | null;
   reference: number | null;
 }
@@ -103,11 +103,10 @@ function check(rule: EvalRule, s: SeriesState, v: number | null, at: number): Ch
       const low = c.window_seconds === null ? s.low : extremeOf(prune(s.window, at - c.window_seconds * 1000));
       return { holds: v !== null && low !== null && v < low, reported: v, reference: low };
     }
-    case 'new_listings': {
-      const before = s.prev_listings;
-      const added = v === null || before === null ? null : v - before;
-      return { holds: added !== null && added >= c.min_new, reported: added, reference: before };
-    }
+    case 'new_listings':
+      // v: the listings that came on sale at this scrape (listing_changes `new`), not a count delta,
+      // so a sale and a new listing in one interval no longer cancel out.
+      return { holds: v !== null && v >= c.min_new, reported: v, reference: c.min_new };
   }
 }
 
@@ -121,8 +120,6 @@ function remember(rule: EvalRule, s: SeriesState, v: number | null, at: number):
       if (v === null) return s;
       if (c.window_seconds === null) return { ...s, low: s.low === null ? v : Math.min(s.low, v) };
       return { ...s, window: push(prune(s.window, at - c.window_seconds * 1000), at, v, 'min') };
-    case 'new_listings':
-      return { ...s, prev_listings: v };
     default:
       return s;
   }

@@ -14,6 +14,7 @@ import { crossing, type Outgoing } from './notify.ts';
 import { inScope, seriesKey, zoneObservation, type Observation, type ZoneMetricsRecord } from './observation.ts';
 import type { FiringRow, Outbox } from './outbox.ts';
 import type { RuleIndex } from './rule-index.ts';
+import type { NewListings, NewListingsReader } from './new-listings.ts';
 import { emptySection, type SectionReader } from './sections.ts';
 import { ruleLastFiredAt, type AlertStateStore, type StateRow } from './state-store.ts';
 
@@ -22,6 +23,7 @@ export interface EvaluatorDeps {
   states: AlertStateStore;
   outbox: Outbox;
   sections: SectionReader;
+  newListings: NewListingsReader;
   /** Publishes to tws.alerts.v1. */
   publish: (notifications: AlertNotification[]) => Promise<void>;
   /** Hands written firings to the dispatcher (does not wait for delivery). */
@@ -41,6 +43,10 @@ export class AlertEvaluator {
     if (rules.length === 0) return;
     const states = await this.d.states.load(rules.map((r) => r.rule_id));
     let sections: Map<string, Observation> | null | undefined;
+    // Read once per record, and only when a rule counts new listings.
+    const fresh: NewListings | null = rules.some((r) => r.condition === 'new_listings')
+      ? await this.d.newListings.of(m)
+      : null;
     const changed: StateRow<SeriesState>[] = [];
     const out: Outgoing[] = [];
     for (const rule of rules) {
@@ -60,6 +66,8 @@ export class AlertEvaluator {
         o = sections.get(rule.section) ?? (rule.zone !== null ? emptySection(m, rule.section) : null);
         if (o === null) continue;
       }
+      if (fresh !== null)
+        o = { ...o, new_listings: o.section === null ? fresh.zone : (fresh.sections.get(o.section) ?? 0) };
       const series = seriesKey(o);
       const ruleStates = states.get(rule.rule_id);
       const res = evaluate(rule, ruleStates?.get(series), o, {

@@ -20,6 +20,11 @@ export interface Observation {
   lowest_price_4_cents: number | null;
   tickets: number;
   listings: number;
+  /**
+   * Listings that came on sale at this scrape (the lifecycle's `new` changes of its snapshot, in this
+   * zone or section); null when not read (only new_listings rules need it).
+   */
+  new_listings: number | null;
 }
 
 export const zoneObservation = (m: ZoneMetricsRecord): Observation => ({
@@ -35,6 +40,7 @@ export const zoneObservation = (m: ZoneMetricsRecord): Observation => ({
   lowest_price_4_cents: m.lowest_price_4_cents,
   tickets: m.total_tickets,
   listings: m.total_listings,
+  new_listings: null,
 });
 
 /** One rule keeps one state per series: a zone, or a section of a zone. */
@@ -46,11 +52,11 @@ type RuleView = Pick<AlertRuleRecord, 'condition' | 'basis' | 'group_size'>;
 /**
  * The value a rule compares: for price conditions the price per ticket in cents (the group's total
  * divided by its seats, so thresholds read the same for any group size); tickets for
- * inventory_below; listings for new_listings. Null when there is no such price at this scrape.
+ * inventory_below; the scrape's new listings for new_listings. Null when there is no such value.
  */
 export function valueOf(rule: RuleView, o: Observation): number | null {
   if (rule.condition === 'inventory_below') return o.tickets;
-  if (rule.condition === 'new_listings') return o.listings;
+  if (rule.condition === 'new_listings') return o.new_listings;
   if (rule.group_size === 2) return o.lowest_price_2_cents === null ? null : Math.round(o.lowest_price_2_cents / 2);
   if (rule.group_size === 4) return o.lowest_price_4_cents === null ? null : Math.round(o.lowest_price_4_cents / 4);
   return rule.basis === 'base' ? o.lowest_base_price_cents : o.lowest_price_cents;

@@ -89,6 +89,7 @@ function toObservation(m: ZoneMetricsRecord, r: SectionRow): Observation {
     lowest_price_4_cents: num(r.lowest_price_4_cents),
     tickets: Number(r.total_tickets),
     listings: Number(r.total_listings),
+    new_listings: null,
   };
 }
 
@@ -107,5 +108,6 @@ export function emptySection(m: ZoneMetricsRecord, section: string): Observation
     lowest_price_4_cents: null,
     tickets: 0,
     listings: 0,
+    new_listings: null,
   };
 }

@@ -21,6 +21,7 @@ import type { ZoneMetricsRecord } from './observation.ts';
 import { Outbox } from './outbox.ts';
 import { RuleIndex } from './rule-index.ts';
 import { startRulesFeed, type RulesFeed } from './rules-feed.ts';
+import { NewListingsReader } from './new-listings.ts';
 import { SectionReader } from './sections.ts';
 import { SourceWatch } from './source-watch.ts';
 import { AlertStateStore } from './state-store.ts';
@@ -131,6 +132,7 @@ export async function startAlerter(d: AlerterDeps): Promise<RunningAlerter> {
       states,
       outbox,
       sections: new SectionReader(store, config.allSources.maxAgeSeconds),
+      newListings: new NewListingsReader(store),
       publish,
       dispatch,
       dashboardUrl: config.alerts.dashboardUrl,

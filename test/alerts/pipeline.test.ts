@@ -2,6 +2,7 @@
 // whose zone metrics (the seller-split rule applied) reach the real alerter. A listing of 4 seats
 // that the seller sells only as 4 is the cheapest all along; a 2-seat rule fires only when a pair
 // that can really be bought goes under the threshold, while the 1- and 4-seat rules fire at once.
+// A new_listings rule fires on the one listing the lifecycle saw come on sale.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRules } from '../../lib/alerts/rules.ts';
@@ -38,6 +39,8 @@ const listings = (i: number): PathListing[] => [
   { section: '101', id: 'four-only', quantity: 4, splits: [4], price: 9_000 },
   { section: '102', id: 'pair', quantity: 2, splits: [2], price: PAIR[i]! },
   { section: '102', id: 'six', quantity: 6, splits: [2, 4, 6], price: 13_000 },
+  // Put on sale at the third scrape: the one new listing (the first scrape's are the baseline).
+  ...(i >= 2 ? [{ section: '103', id: 'late', quantity: 2, splits: [2], price: 20_000 }] : []),
 ];
 
 beforeAll(async () => {
@@ -69,6 +72,19 @@ beforeAll(async () => {
     };
     await rules.create(input);
   }
+  await rules.create({
+    name: 'Any new listing',
+    event_id: 'evt-pipe',
+    zone: 'Floor',
+    section: null,
+    basis: 'all_in',
+    group_size: 1,
+    condition: { kind: 'new_listings', min_new: 1 },
+    cooldown_seconds: 0,
+    rearm_drop_pct: null,
+    targets: [{ url: `${receiver.url}/new`, format: 'json', secret: 'whsec_pipeline_0123456789' }],
+    active: true,
+  });
   alerter = await startAlerter({ config, store, kafka, log: silentLogger, fromBeginning: true });
   await alerter.fetching;
   consumers = await startConsumers({ config, store, kafka, log: silentLogger, only: 'metrics' });
@@ -107,5 +123,12 @@ describe('seats together, snapshots → metrics consumer → alerter', () => {
     expect(fired(4)).toEqual([[0, 9_000]]);
     // Two seats together: not the four-only listing; the pair at $95 from the third scrape on.
     expect(fired(2)).toEqual([[10 * MIN, 9_500]]);
+    // New listings, from the listing lifecycle: only the third scrape brought one (price moves and
+    // the first scrape's baseline are not new).
+    const fresh = receiver.at('/new').map((r) => {
+      const b = JSON.parse(r.body);
+      return [Date.parse(b.observed_at) - T0, b.values.value];
+    });
+    expect(fresh).toEqual([[10 * MIN, 1]]);
   }, 180_000);
 });

@@ -1,0 +1,65 @@
+// What a new_listings rule counts, in the real engine: the `new` rows of listing_changes of the
+// record's snapshot in its zone (and by section); not the baseline (`initial`), not a listing back
+// within the relist window (`returned`), not another scrape's or another zone's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NewListingsReader } from '../../consumers/alerts/new-listings.ts';
+import type { ZoneMetricsRecord } from '../../consumers/alerts/observation.ts';
+import { chDateTime } from '../../lib/clickhouse/format.ts';
+import { migrate } from '../../lib/clickhouse/migrate.ts';
+import { createStore, type Store } from '../../lib/clickhouse/store.ts';
+import { testConfig } from '../helpers/env.ts';
+
+const T = Date.UTC(2026, 10, 1, 12);
+let store: Store;
+
+const change = (snapshot_id: string, zone: string, section: string, kind: string, listing_id: string) => ({
+  change_id: `${snapshot_id}-${listing_id}-${kind}`,
+  event_id: 'evt',
+  source: 'simulated',
+  listing_id,
+  kind,
+  changed_at: chDateTime(T),
+  snapshot_id,
+  zone_id: zone,
+  zone,
+  section,
+  row: 'A',
+  quantity: 2,
+  listed_at: chDateTime(T),
+});
+
+const record = (snapshot_id: string, zone: string): ZoneMetricsRecord =>
+  ({ event_id: 'evt', snapshot_id, scraped_at: T, zone_id: zone, zone, sections: 2 }) as ZoneMetricsRecord;
+
+beforeAll(async () => {
+  store = await createStore(testConfig().clickhouse);
+  await migrate(store);
+  await store.insert('listing_changes', [
+    change('s2', 'Floor', '101', 'new', 'a'),
+    change('s2', 'Floor', '101', 'new', 'b'),
+    change('s2', 'Floor', '102', 'new', 'c'),
+    change('s2', 'Floor', '102', 'price_change', 'c0'),
+    change('s2', 'Floor', '102', 'returned', 'd'),
+    change('s2', 'Balcony', '201', 'new', 'e'),
+    change('s1', 'Floor', '101', 'initial', 'f'),
+    change('s1', 'Floor', '101', 'initial', 'g'),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await store?.close();
+});
+
+describe('NewListingsReader', () => {
+  it("counts the record's snapshot's new listings in its zone, by section", async () => {
+    const got = await new NewListingsReader(store).of(record('s2', 'Floor'));
+    expect(got.zone).toBe(3);
+    expect(Object.fromEntries(got.sections)).toEqual({ '101': 2, '102': 1 });
+  });
+
+  it('counts no baseline listings, and none of another zone', async () => {
+    expect((await new NewListingsReader(store).of(record('s1', 'Floor'))).zone).toBe(0);
+    expect((await new NewListingsReader(store).of(record('s2', 'Balcony'))).zone).toBe(1);
+    expect((await new NewListingsReader(store).of(record('s3', 'Floor'))).zone).toBe(0);
+  });
+});
