@@ -126,5 +126,10 @@ describe('consumer crash safety', () => {
     expect(crashed.raw).toEqual(clean.raw);
     expect(crashed.hourly).toEqual(clean.hourly);
     expect(crashed.daily).toEqual(clean.daily);
+    // The listing lifecycle: something to protect, and the same rows.
+    expect(clean.changes.length).toBeGreaterThan(0);
+    expect(crashed.changes).toEqual(clean.changes);
+    expect(crashed.judged).toEqual(clean.judged);
+    expect(crashed.market).toEqual(clean.market);
   }, 600_000);
 });

@@ -50,5 +50,9 @@ async function dumpTables(s: Store) {
     ),
     raw: await s.query('SELECT count() AS n, uniqExact(snapshot_id, listing_id) AS u FROM raw_listings'),
     snapshots: await s.query('SELECT count() AS n, uniqExact(snapshot_id) AS u FROM snapshots'),
+    // The listing lifecycle and what is derived from it (its state lives in ClickHouse only).
+    changes: await s.query('SELECT * FROM listing_changes ORDER BY event_id, source, changed_at, listing_id, kind'),
+    judged: await s.query('SELECT * FROM lifecycle_snapshots ORDER BY event_id, source, scraped_at, snapshot_id'),
+    market: await s.query('SELECT * FROM market_hourly ORDER BY event_id, zone, hour'),
   };
 }
