@@ -9,6 +9,7 @@
 // strings, unknown fields are ignored, and a malformed listing is left out with a counted reason
 // (the same reasons as the hermes parser) instead of failing the whole event.
 import type { Listing, RejectedCount, Section, Zone } from '../../../lib/model.ts';
+import { announcedCount, isCount, isObject, num, text } from '../json-fields.ts';
 import { SourceError } from '../source.ts';
 
 /** Where the endpoint lives on the marketplace's host. */
@@ -26,32 +27,8 @@ export interface ParsedGametime {
   expectedListings: number | null;
 }
 
-// The Avro contract stores quantities and splits as int and cents as long.
-const MAX_INT = 2 ** 31 - 1;
-
-type Obj = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A non-empty string or a finite number, as a trimmed string; null otherwise. */
-function text(v: unknown): string | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
-  if (typeof v !== 'string') return null;
-  const s = v.trim();
-  return s === '' ? null : s;
-}
-
 /** A label given as text or as an object with a `name` (both are seen for sections and groups). */
 const label = (v: unknown): string | null => text(v) ?? (isObject(v) ? text(v.name) : null);
-
-/** A finite number, or a string holding one. `Number('')` is 0, hence the text() guard. */
-function num(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  const s = text(v);
-  if (s === null) return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
 
 /** Already cents: a whole number, rounded when the source sent a fraction of a cent. */
 function cents(v: unknown): number | null {
@@ -60,8 +37,6 @@ function cents(v: unknown): number | null {
   const c = Math.round(n);
   return Number.isSafeInteger(c) ? c : null;
 }
-
-const isCount = (n: number | null): n is number => n !== null && Number.isInteger(n) && n >= 1 && n <= MAX_INT;
 
 /** `lots`: [2, 4], "2,4" or 4; unreadable, zero and negative entries are dropped. */
 export function parseLots(v: unknown): number[] | null {
@@ -138,11 +113,6 @@ export function parseGametime(body: unknown): ParsedGametime {
       sections: [...sections].map(([section, list]): Section => ({ name: section, listings: list })),
     })),
     rejected: [...rejected].map(([reason, count]) => ({ reason, count })),
-    expectedListings: listingCount(body.meta),
+    expectedListings: announcedCount(isObject(body.meta) ? body.meta.count : null),
   };
-}
-
-function listingCount(meta: unknown): number | null {
-  const n = isObject(meta) ? num(meta.count) : null;
-  return n !== null && Number.isInteger(n) && n >= 0 && n <= MAX_INT ? n : null;
 }

@@ -2,6 +2,7 @@
 // arrive as strings (numbers are accepted too), unknown fields are ignored, and a malformed ticket
 // is left out with a counted reason instead of failing the whole event.
 import type { Listing, RejectedCount, Section, Zone } from '../../../lib/model.ts';
+import { announcedCount, isCount, isObject, num, text } from '../json-fields.ts';
 import { SourceError } from '../source.ts';
 
 /** Where the endpoint lives on the marketplace's host. */
@@ -16,38 +17,12 @@ export interface ParsedListings {
   expectedListings?: number | null;
 }
 
-// The Avro contract stores quantities and splits as int and cents as long.
-const MAX_INT = 2 ** 31 - 1;
-
-type Obj = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A non-empty string or a finite number, as a trimmed string; null otherwise. */
-function text(v: unknown): string | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
-  if (typeof v !== 'string') return null;
-  const s = v.trim();
-  return s === '' ? null : s;
-}
-
-/** A finite number, or a string holding one. `Number('')` is 0, hence the text() guard. */
-function num(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  const s = text(v);
-  if (s === null) return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
-
 function cents(v: unknown): number | null {
   const n = num(v);
   if (n === null) return null;
   const c = Math.round(n * 100);
   return Number.isSafeInteger(c) ? c : null;
 }
-
-const isCount = (n: number | null): n is number => n !== null && Number.isInteger(n) && n >= 1 && n <= MAX_INT;
 
 /** "2,4" → [2, 4]; unreadable parts are dropped, and nothing readable means "no splits given". */
 export function parseSplits(v: unknown): number[] | null {
@@ -120,13 +95,8 @@ export function parseHermes(body: unknown): ParsedListings {
       sections: [...z.sections].map(([name, listings]): Section => ({ name, listings })),
     })),
     rejected: [...rejected].map(([reason, count]) => ({ reason, count })),
-    expectedListings: listingCount(body.global),
+    expectedListings: announcedCount(
+      Array.isArray(body.global) && isObject(body.global[0]) ? body.global[0].listingCount : null,
+    ),
   };
-}
-
-/** A partial answer (filtered or cut short) lists fewer tickets than this: the lifecycle skips it. */
-function listingCount(global: unknown): number | null {
-  const first: unknown = Array.isArray(global) ? global[0] : undefined;
-  const n = isObject(first) ? num(first.listingCount) : null;
-  return n !== null && Number.isInteger(n) && n >= 0 && n <= MAX_INT ? n : null;
 }
