@@ -2,7 +2,6 @@
 // drop copies and check plausibility; ClickHouse decodes the records and computes every row
 // (landing.ts, views.ts). Afterwards the zone rows ClickHouse produced are read back once per range
 // and published as zone metrics, and they move the window tracker that emits closed rollups.
-import type { AvroType } from '../../lib/clickhouse/avro-structure.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
 import type { Config } from '../../lib/config.ts';
@@ -10,23 +9,17 @@ import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { recordsConsumed } from '../../lib/metrics.ts';
 import { registryUrlForClickHouse } from '../../lib/registry/clickhouse-url.ts';
-import { loadSchemaText, type AvroCodec } from '../../lib/registry/codec.ts';
-import { publishListingChanges } from '../lifecycle/publish.ts';
-import { lifecycleSettings } from '../lifecycle/settings.ts';
+import type { AvroCodec } from '../../lib/registry/codec.ts';
 import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
 import { WindowTracker } from '../windows/tracker.ts';
-import { SNAPSHOT_HEADER, type SnapshotRecord } from './header.ts';
-import { landingColumns, landingParts, type LandingRecord } from './landing.ts';
+import type { SnapshotRecord } from './header.ts';
 import { writtenFrom, zoneRowsOf, type ZoneRow } from './queries.ts';
+import { decodeSnapshot, firstCopies, writeLanding, writersOf } from './records.ts';
 import { RollupEmitter } from './rollup-emitter.ts';
-import { validateSnapshotHeader } from './validate.ts';
 
 const DAY_MS = 86_400_000;
 /** How long closed windows are remembered (for late-record corrections); also the restore look-back. */
 const LATE_RETENTION_MS = 2 * DAY_MS;
-/** The schema the landing table's columns follow. */
-const READER: AvroType = JSON.parse(loadSchemaText('ListingSnapshot')) as AvroType;
-const COLUMNS = landingColumns(READER);
 
 export interface SnapshotHandlerDeps {
   config: Config;
@@ -53,14 +46,8 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
     this.emitter = new RollupEmitter({ store: deps.store, producer: deps.producer, group: deps.group, log: deps.log });
   }
 
-  async decode(value: Buffer | null, topic: string): Promise<SnapshotRecord> {
-    const { schemaId, header } = await this.deps.codec.decodeHeader(value, topic, SNAPSHOT_HEADER);
-    validateSnapshotHeader(header);
-    return {
-      header: { ...header, event_starts_at: header.event_starts_at ?? null } as SnapshotRecord['header'],
-      schemaId,
-      bytes: value!,
-    };
+  decode(value: Buffer | null, topic: string): Promise<SnapshotRecord> {
+    return decodeSnapshot(this.deps.codec, value, topic);
   }
 
   tracker(partition: number): WindowTracker {
@@ -81,31 +68,12 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
     where: { partition: number },
   ): Promise<Prepared<SnapshotRecord>> {
     const { config, store, codec, producer } = this.deps;
-    const firstSeen = await this.firstSightings(records);
-    const keep: SourceRecord<SnapshotRecord>[] = [];
-    // Later copies of a snapshot first seen in this very range, in offset order: if ClickHouse
-    // rejects the first copy's bytes, the next copy is written instead (replacementsFor).
-    const sameRangeCopies = new Map<string, SourceRecord<SnapshotRecord>[]>();
-    const firstInRange = new Set<string>();
-    for (const r of records) {
-      // A copy of a snapshot already stored under another offset is a duplicate. The same offset is
-      // the same record (an earlier attempt at this range) and must be written again in full.
-      const at = `${r.partition}:${r.offset}`;
-      const prior = firstSeen.get(r.value.header.snapshot_id);
-      const id = r.value.header.snapshot_id;
-      if (prior !== undefined && prior !== at) {
-        this.stats.duplicates++;
-        recordsConsumed.inc({ topic: r.topic, result: 'duplicate' });
-        if (firstInRange.has(id)) sameRangeCopies.set(id, [...(sameRangeCopies.get(id) ?? []), r]);
-        continue;
-      }
-      if (prior === undefined) firstInRange.add(id);
-      firstSeen.set(id, at);
-      keep.push(r);
+    const { keep, duplicates, copies } = firstCopies(records, await this.firstSightings(records));
+    for (const r of duplicates) {
+      this.stats.duplicates++;
+      recordsConsumed.inc({ topic: r.topic, result: 'duplicate' });
     }
-    const writers = new Map<number, AvroType>();
-    for (const id of new Set(keep.map((r) => r.value.schemaId)))
-      writers.set(id, (await codec.writerSchema(id)) as AvroType);
+    const writers = await writersOf(codec, records);
     const side = this.deps.sideOutputs ?? true;
     const tracker = this.tracker(where.partition);
     let zones: ZoneRow[] = [];
@@ -114,9 +82,16 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
       encoded: {
         table: TABLES.snapshotLanding,
         records: keep,
-        write: (subset, token) => this.writeLanding(subset, token, writers),
+        write: (subset, token) =>
+          writeLanding(
+            { config, store, registryUrl: this.registryForClickHouse },
+            TABLES.snapshotLanding,
+            subset,
+            token,
+            writers,
+          ),
         replacementsFor: (rejected) =>
-          rejected.flatMap((r) => sameRangeCopies.get(r.value.header.snapshot_id)?.splice(0, 1) ?? []),
+          rejected.flatMap((r) => copies.get(r.value.header.snapshot_id)?.splice(0, 1) ?? []),
       },
       // After the rows are in: what ClickHouse computed for the snapshots that made it.
       publish: async (inClickHouse) => {
@@ -129,12 +104,6 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
           await producer.send(
             'zoneMetrics',
             zones.map((z) => ({ key: z.event_id, value: zoneMetricRecord(z) })),
-          );
-        if (side)
-          await publishListingChanges(
-            store,
-            producer,
-            written.map((r) => r.value.header),
           );
       },
       // Only ids whose rows are in ClickHouse count as seen: an abandoned batch must not hide its own replay.
@@ -150,41 +119,6 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
         if (side) await this.emitter.emitDue(tracker, where.partition, config.consumer.windowGraceSeconds * 1000);
       },
     };
-  }
-
-  private async writeLanding(
-    subset: SourceRecord<SnapshotRecord>[],
-    token: string,
-    writers: ReadonlyMap<number, AvroType>,
-  ): Promise<void> {
-    const { config, store } = this.deps;
-    const landing: LandingRecord[] = subset.map((r) => ({
-      partition: r.partition,
-      offset: r.offset,
-      schemaId: r.value.schemaId,
-      snapshotId: r.value.header.snapshot_id,
-      value: r.value.bytes,
-    }));
-    const parts = landingParts(landing, READER, writers, {
-      allSources: config.allSources,
-      outlierRatio: config.consumer.outlierRatio,
-      excludeOutliers: config.consumer.excludeOutliers,
-      keepRawListings: config.consumer.rawListings,
-      lifecycle: lifecycleSettings(config),
-    });
-    for (const [k, part] of parts.entries()) {
-      await store.insertEncoded({
-        table: TABLES.snapshotLanding,
-        columns: COLUMNS,
-        select: part.select,
-        format: 'AvroConfluent',
-        structure: part.structure,
-        body: part.body,
-        // One part keeps the range's token; a range of several schema versions or sizes numbers them.
-        dedupToken: parts.length === 1 ? token : `${token}#${k}`,
-        formatSettings: { format_avro_schema_registry_url: this.registryForClickHouse },
-      });
-    }
   }
 
   /** Quiet partitions: let wall-clock time close their windows (only called when caught up). */
