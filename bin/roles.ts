@@ -15,7 +15,7 @@ import { createApp } from '../api/app.ts';
 import { mountDashboard } from '../api/dashboard/index.ts';
 import { startApi } from '../api/server.ts';
 import { ensureSchema } from '../consumers/schema.ts';
-import { startConsumers } from '../consumers/service.ts';
+import { startConsumers, type ConsumerName } from '../consumers/service.ts';
 import { startAlerter } from '../consumers/alerts/service.ts';
 import { Alerter } from '../producers/alerts.ts';
 import { Scheduler } from '../producers/scheduler.ts';
@@ -114,7 +114,7 @@ export async function startAlerterRole(ctx: Context, store: Store): Promise<Hand
   return { name: 'alerter', stop: () => alerter.stop() };
 }
 
-export async function startConsumerRole(ctx: Context, store: Store, only?: 'metrics' | 'ops'): Promise<Handle> {
+export async function startConsumerRole(ctx: Context, store: Store, only?: ConsumerName): Promise<Handle> {
   const svc = await startConsumers({
     config: ctx.config,
     store,

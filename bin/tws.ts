@@ -13,6 +13,7 @@ import { eventsCommand } from './commands/events.ts';
 import { queryCommand } from './commands/query.ts';
 import { replayCommand } from './commands/replay.ts';
 import { scrapeOnce } from './commands/scrape.ts';
+import type { ConsumerName } from '../consumers/service.ts';
 import { mergedEnv } from './env.ts';
 import { startOpsServer } from './ops-server.ts';
 import {
@@ -203,8 +204,8 @@ role('worker', 'run a scraper worker (scale out: workers share requests as a con
 program
   .command('consume')
   .description('run the stream consumers into ClickHouse (scale out: consumer groups)')
-  .addOption(new Option('--only <which>', 'run only one of them').choices(['metrics', 'ops']))
-  .action(async (opts: { only?: 'metrics' | 'ops' }, cmd: Command) => {
+  .addOption(new Option('--only <which>', 'run only one of them').choices(['metrics', 'lifecycle', 'ops']))
+  .action(async (opts: { only?: ConsumerName }, cmd: Command) => {
     const { config, log } = setup(cmd);
     const ctx = createContext(config, log);
     const store = await openStore(ctx);

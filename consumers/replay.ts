@@ -4,8 +4,8 @@
 //   2. delete the rows written from those offsets (rows carry kafka_partition / kafka_offset);
 //   3. rebuild the rollups from the remaining zone snapshots (the views' own SELECT);
 //   4. point the sink's ledger and the group's committed offsets at the start.
-// The metrics consumer (stopped while this runs) then rewrites the range. Run it with no other
-// member in the consumer group: Kafka refuses to move a live group's offsets.
+// The snapshot consumers (metrics and lifecycle, stopped while this runs) then rewrite the range.
+// Run it with no member left in their groups: Kafka refuses to move a live group's offsets.
 import { refillFromViews } from '../lib/clickhouse/refill.ts';
 import type { Store } from '../lib/clickhouse/store.ts';
 import { describeGroupAssignment, offsetsAtTime, setCommittedOffsets, topicEndOffsets } from '../lib/kafka/admin.ts';
@@ -60,13 +60,20 @@ export async function assertGroupIdle(kafka: Kafka, group: string): Promise<void
   const g = await describeGroupAssignment(kafka, group);
   if (g.members.length > 0) {
     throw new ReplayRefusedError(
-      `consumer group ${group} has ${g.members.length} running member(s) (state ${g.state}); stop the metrics consumers first (a killed one leaves after its session timeout)`,
+      `consumer group ${group} has ${g.members.length} running member(s) (state ${g.state}); stop the snapshot consumers first (a killed one leaves after its session timeout)`,
     );
   }
 }
 
-export async function prepareReplay(store: Store, kafka: Kafka, group: string, plan: ReplayPlan): Promise<void> {
-  await assertGroupIdle(kafka, group);
+/** `groups`: every consumer group of the topic whose output is rewritten (service.ts, snapshotGroups). */
+export async function prepareReplay(
+  store: Store,
+  kafka: Kafka,
+  groups: string | string[],
+  plan: ReplayPlan,
+): Promise<void> {
+  const all = [groups].flat();
+  for (const group of all) await assertGroupIdle(kafka, group);
   // The mutations must be finished before the replay writes the same rows again.
   const SYNC = ' SETTINGS mutations_sync = 2';
   for (const { partition, start } of plan.partitions) {
@@ -83,27 +90,30 @@ export async function prepareReplay(store: Store, kafka: Kafka, group: string, p
       );
     }
     await forgetLifecycleFrom(store, partition, start);
-    await store.command(
-      `ALTER TABLE sink_offsets DELETE WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}${SYNC}`,
-      { g: group, t: plan.topic, p: partition },
-    );
-    // Resume just before `start`, under a new epoch so the rewritten ranges get fresh dedup tokens.
-    await store.insert('sink_offsets', [
-      {
-        consumer_group: group,
-        topic: plan.topic,
-        partition,
-        first_offset: (start - 1n).toString(),
-        last_offset: (start - 1n).toString(),
-        phase: 'after',
-        version: '1',
-        epoch: Date.now(),
-      },
-    ]);
+    for (const group of all) {
+      await store.command(
+        `ALTER TABLE sink_offsets DELETE WHERE consumer_group = {g:String} AND topic = {t:String} AND partition = {p:UInt32}${SYNC}`,
+        { g: group, t: plan.topic, p: partition },
+      );
+      // Resume just before `start`, under a new epoch so the rewritten ranges get fresh dedup tokens.
+      await store.insert('sink_offsets', [
+        {
+          consumer_group: group,
+          topic: plan.topic,
+          partition,
+          first_offset: (start - 1n).toString(),
+          last_offset: (start - 1n).toString(),
+          phase: 'after',
+          version: '1',
+          epoch: Date.now(),
+        },
+      ]);
+    }
   }
   await rebuildRollups(store);
   await rebuildLifecycle(store);
-  await setCommittedOffsets(kafka, group, plan.topic, new Map(plan.partitions.map((p) => [p.partition, p.start])));
+  for (const group of all)
+    await setCommittedOffsets(kafka, group, plan.topic, new Map(plan.partitions.map((p) => [p.partition, p.start])));
 }
 
 /**

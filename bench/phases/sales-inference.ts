@@ -66,8 +66,9 @@ phaseMain(async (): Promise<SalesInferenceResults> => {
   await ensureSchema(store);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const consumers = await startConsumers({ config, store, kafka, log: silentLogger, only: 'metrics' });
-  while (consumers.metrics.stats.records + consumers.metrics.stats.deadLettered < snapshots.length) await sleep(200);
+  const consumers = await startConsumers({ config, store, kafka, log: silentLogger, only: ['metrics', 'lifecycle'] });
+  const done = (r: typeof consumers.metrics) => r.stats.records + r.stats.deadLettered >= snapshots.length;
+  while (!done(consumers.metrics) || !done(consumers.lifecycle)) await sleep(200);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(cpu0);
   await consumers.stop();

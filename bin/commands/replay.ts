@@ -5,7 +5,7 @@ import type { Config } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { planReplay, prepareReplay } from '../../consumers/replay.ts';
-import { metricsGroup, startConsumers } from '../../consumers/service.ts';
+import { snapshotGroups, startConsumers } from '../../consumers/service.ts';
 import { topicNames } from '../../lib/kafka/topics.ts';
 import { createContext, openStore, prepareTopics } from '../roles.ts';
 
@@ -36,8 +36,8 @@ export function replayCommand(
       print(
         `replaying ${plan.total} records of ${topic}: ${plan.partitions.map((p) => `p${p.partition} ${p.start}..${p.end}`).join(', ')}`,
       );
-      await prepareReplay(store, ctx.kafka, metricsGroup(config), plan);
-      const svc = await startConsumers({ config, store, kafka: ctx.kafka, log, only: 'metrics' });
+      await prepareReplay(store, ctx.kafka, snapshotGroups(config), plan);
+      const svc = await startConsumers({ config, store, kafka: ctx.kafka, log, only: ['metrics', 'lifecycle'] });
       const bar = flags.progress
         ? new SingleBar(
             { format: 'replay [{bar}] {percentage}% | {value}/{total} records | {eta}s left' },
@@ -45,7 +45,12 @@ export function replayCommand(
           )
         : undefined;
       bar?.start(plan.total, 0);
-      const processed = () => svc.metrics.stats.records + svc.metrics.stats.deadLettered + svc.handler.stats.duplicates;
+      // Done when both snapshot consumers have been through the range.
+      const processed = () =>
+        Math.min(
+          svc.metrics.stats.records + svc.metrics.stats.deadLettered + svc.handler.stats.duplicates,
+          svc.lifecycle.stats.records + svc.lifecycle.stats.deadLettered,
+        );
       while (processed() < plan.total) {
         bar?.update(Math.min(plan.total, processed()));
         await new Promise((r) => setTimeout(r, 250));

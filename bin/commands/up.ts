@@ -89,7 +89,7 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
     );
     handles.push({ name: 'sim', stop: () => sim.close() });
 
-    handles.push(await step(print, 'consumers (metrics + ops)', () => startConsumerRole(ctx, store)));
+    handles.push(await step(print, 'consumers (metrics + lifecycle + ops)', () => startConsumerRole(ctx, store)));
     handles.push(await step(print, 'alerter (price alerts)', () => startAlerterRole(ctx, store)));
     const api = await step(print, 'API + dashboard', () => startApiRole(ctx, store));
     handles.push(api);

@@ -1,6 +1,6 @@
 // `tws replay` for the listing lifecycle (docs/exactly-once.md#replays-tws-replay): the rows written
 // from the replayed offsets are deleted, and what was derived from them is rebuilt from what is left,
-// before the metrics consumer writes the range again under a new epoch.
+// before the snapshot consumers (metrics and lifecycle) write the range again under a new epoch.
 import { refillFromViews } from '../../lib/clickhouse/refill.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';

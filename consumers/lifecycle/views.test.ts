@@ -147,7 +147,7 @@ async function insert(range: Awaited<ReturnType<typeof ranges>>[number], token: 
     lifecycle: RULES,
   })) {
     await store.insertEncoded({
-      table: TABLES.snapshotLanding,
+      table: TABLES.lifecycleLanding,
       columns: landingColumns(READER),
       select: part.select,
       format: 'AvroConfluent',

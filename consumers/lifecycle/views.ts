@@ -1,9 +1,10 @@
-// The listing lifecycle, computed by ClickHouse in the same insert as the snapshot metrics: views on
-// `snapshot_landing` compare each complete snapshot of an (event, source) with the previous complete
-// one, listing by listing (rules-sql.ts), and write `listing_changes` (docs/tables.md).
+// The listing lifecycle, computed by ClickHouse in the lifecycle consumer's insert (handler.ts; its
+// own consumer group, so this work never slows the metrics): views on `lifecycle_landing` compare
+// each complete snapshot of an (event, source) with the previous complete one, listing by listing
+// (rules-sql.ts), and write `listing_changes` (docs/tables.md).
 //
-//   snapshot_landing ──▶ lifecycle_snapshots   every snapshot: diffed, or why not
-//   snapshot_landing ──▶ listing_diff (Null) ──▶ listing_changes, listing_state
+//   lifecycle_landing ──▶ lifecycle_snapshots   every snapshot: diffed, or why not
+//   lifecycle_landing ──▶ listing_diff (Null) ──▶ listing_changes, listing_state
 //
 // Exactly once under the insert's token (docs/exactly-once.md): the state before a block comes
 // from ClickHouse (lifecycle_snapshots for the last diffed snapshot, listing_state for each
@@ -18,7 +19,7 @@ import { TABLES } from '../../lib/clickhouse/tables.ts';
 import { MAX_PRICE_CENTS } from '../snapshots/metrics-sql.ts';
 import { CHANGE, RULE_STAGES, STATE_AFTER, STATE_TYPE } from './rules-sql.ts';
 
-const LANDING = TABLES.snapshotLanding;
+const LANDING = TABLES.lifecycleLanding;
 const SNAPSHOTS = TABLES.lifecycleSnapshots;
 const DIFF = TABLES.listingDiff;
 const STATE = TABLES.listingState;
@@ -38,6 +39,11 @@ block AS (
     toUInt32(arraySum(r -> greatest(r.count, 0), rejected)) AS rejected_items,
     rejected_items = 0 AND (isNull(expected) OR assumeNotNull(expected) = listings) AS complete
   FROM ${LANDING}
+  -- A copy of a snapshot an earlier range judged (published again upstream) is left out.
+  WHERE snapshot_id NOT IN (
+    SELECT snapshot_id FROM ${SNAPSHOTS}
+    WHERE event_id IN (SELECT event_id FROM ${LANDING}) AND NOT (${OWN_ROW})
+  )
 ),
 marks AS (
   SELECT event_id, source, toUInt8(1) AS found, max(scraped_at) AS mark_t, argMax(snapshot_id, scraped_at) AS mark_id
@@ -166,7 +172,7 @@ export function lifecycleViews(): ManagedView[] {
   return [
     { name: 'listing_diff_to_listing_changes', to: TABLES.listingChanges, select: LISTING_CHANGES },
     { name: 'listing_diff_to_listing_state', to: STATE, select: LISTING_STATE },
-    { name: 'snapshot_landing_to_lifecycle_snapshots', to: SNAPSHOTS, select: LIFECYCLE_SNAPSHOTS },
-    { name: 'snapshot_landing_to_listing_diff', to: DIFF, select: LISTING_DIFF },
+    { name: 'lifecycle_landing_to_lifecycle_snapshots', to: SNAPSHOTS, select: LIFECYCLE_SNAPSHOTS },
+    { name: 'lifecycle_landing_to_listing_diff', to: DIFF, select: LISTING_DIFF },
   ];
 }

@@ -92,7 +92,7 @@ const jsonHandler = (extra: Partial<BatchHandler<Value>> = {}): BatchHandler<Val
 async function runner(
   world: World,
   handler: BatchHandler<Value>,
-  opts: { maxRange?: number; idle?: { afterMs: number; everyMs: number } } = {},
+  opts: { maxRange?: number; idle?: { afterMs: number; everyMs: number }; sendsDeadLetters?: boolean } = {},
 ) {
   const r = new BatchRunner<Value>({
     name: 'test',
@@ -109,6 +109,7 @@ async function runner(
     join: async () => world.group,
     ledger: world.ledger,
     idle: opts.idle,
+    sendsDeadLetters: opts.sendsDeadLetters,
   });
   await r.start();
   return r;
@@ -173,6 +174,14 @@ describe('BatchRunner', () => {
       'ledger after 0:0-2',
       'commit 0@3',
     ]);
+  });
+
+  it('a group that does not dead-letter (the lifecycle) skips the poison record and writes the rest', async () => {
+    const w = new World();
+    const r = await runner(w, jsonHandler(), { sendsDeadLetters: false });
+    await w.deliver(0, [0, 1, 2], (o) => (o === 1 ? 'poison' : { n: o }));
+    expect(w.log).toEqual(['ledger before 0:0-2', 'insert rows 2 g:t:0:0-2:rows', 'ledger after 0:0-2', 'commit 0@3']);
+    expect(r.stats.deadLettered).toBe(1);
   });
 
   it('backs off while ClickHouse is down, commits nothing meanwhile, then writes the range once', async () => {

@@ -105,6 +105,12 @@ export interface RunnerOptions<T> {
   store: Store;
   codec: AvroCodec;
   dlq: AvroProducer;
+  /**
+   * Whether this group dead-letters its poison records (default true). A second group over the same
+   * topic (the lifecycle consumer) skips and logs them: one dead-letter entry per bad record, the
+   * metrics consumer's.
+   */
+  sendsDeadLetters?: boolean;
   group: string;
   topics: string[];
   handler: BatchHandler<T>;
@@ -445,18 +451,22 @@ export class BatchRunner<T> {
   }
 
   private async deadLetter(topic: string, partition: number, poison: Poison[]) {
-    await this.opts.dlq.sendRaw(
-      'deadLetter',
-      poison.map(({ message, err }) => ({
-        key: message.key,
-        value: message.value,
-        headers: deadLetterHeaders(err, { topic, partition, offset: message.offset }, this.opts.group),
-      })),
-    );
+    const send = this.opts.sendsDeadLetters ?? true;
+    if (send)
+      await this.opts.dlq.sendRaw(
+        'deadLetter',
+        poison.map(({ message, err }) => ({
+          key: message.key,
+          value: message.value,
+          headers: deadLetterHeaders(err, { topic, partition, offset: message.offset }, this.opts.group),
+        })),
+      );
     for (const { message, err } of poison) {
       this.opts.log.warn(
         { topic, partition, offset: message.offset, reason: err.reason, err: err.message },
-        `${this.opts.name}: record sent to the dead-letter topic`,
+        send
+          ? `${this.opts.name}: record sent to the dead-letter topic`
+          : `${this.opts.name}: poison record skipped (the metrics consumer dead-letters it)`,
       );
     }
   }

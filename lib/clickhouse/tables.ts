@@ -35,6 +35,8 @@ export const TABLES = {
   listingChanges: 'listing_changes',
   /** Every consumed snapshot: compared with the previous complete one, or why not. */
   lifecycleSnapshots: 'lifecycle_snapshots',
+  /** Internal: where the lifecycle consumer lands each range's records (Null; feeds the lifecycle views). */
+  lifecycleLanding: 'lifecycle_landing',
   /** Internal: each listing's last state, compact (the lifecycle's memory). */
   listingState: 'listing_state',
   /** Internal: a Null table between the lifecycle views. */

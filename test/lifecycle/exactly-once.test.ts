@@ -6,7 +6,7 @@
 // rollups rebuilt, the ranges written again): after each, every row equals the first run's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planReplay } from '../../consumers/replay.ts';
-import { startConsumers, type ConsumerService } from '../../consumers/service.ts';
+import { snapshotGroups, startConsumers, type ConsumerService } from '../../consumers/service.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { rewindGroup } from '../../lib/kafka/admin.ts';
 import { silentLogger } from '../../lib/logger.ts';
@@ -45,14 +45,19 @@ const start = async () =>
     store: env.store,
     kafka: env.kafka,
     log: silentLogger,
-    only: 'metrics',
+    only: ['metrics', 'lifecycle'],
   }));
 
 beforeAll(async () => {
   env = await setUpPipeline(config);
   await produceSnapshots(env.producer, snapshots);
   await start();
-  await waitFor('every snapshot written', async () => consumers!.metrics.stats.records >= snapshots.length, 300_000);
+  await waitFor(
+    'every snapshot written and judged',
+    async () =>
+      consumers!.metrics.stats.records >= snapshots.length && consumers!.lifecycle.stats.records >= snapshots.length,
+    300_000,
+  );
   first = await tables(env.store);
 }, 420_000);
 
@@ -73,9 +78,13 @@ describe('listing lifecycle, exactly once', () => {
 
   it('a redelivery of every offset changes no row', async () => {
     await consumers!.stop();
-    await rewindGroup(env.kafka, config.consumer.group, env.producer.topics.snapshots);
+    for (const group of snapshotGroups(config)) await rewindGroup(env.kafka, group, env.producer.topics.snapshots);
     await start();
-    await waitFor('redelivered records skipped', async () => consumers!.metrics.stats.skipped >= snapshots.length);
+    await waitFor(
+      'redelivered records skipped by both consumers',
+      async () =>
+        consumers!.metrics.stats.skipped >= snapshots.length && consumers!.lifecycle.stats.skipped >= snapshots.length,
+    );
     expect(await tables(env.store)).toEqual(first);
   });
 
@@ -83,7 +92,13 @@ describe('listing lifecycle, exactly once', () => {
     const copies = snapshots.filter((_, i) => i % 7 === 3);
     const before = consumers!.handler.stats.duplicates;
     await produceSnapshots(env.producer, copies);
-    await waitFor('the copies found', async () => consumers!.handler.stats.duplicates >= before + copies.length);
+    const judged = consumers!.lifecycle.stats.records;
+    await waitFor(
+      'the copies found by both consumers',
+      async () =>
+        consumers!.handler.stats.duplicates >= before + copies.length &&
+        consumers!.lifecycle.stats.records >= judged + copies.length,
+    );
     expect(await tables(env.store)).toEqual(first);
   });
 
@@ -92,12 +107,16 @@ describe('listing lifecycle, exactly once', () => {
     const middle = snapshots[Math.floor(snapshots.length / 2)]!.scraped_at;
     const plan = await planReplay(env.kafka, env.producer.topics.snapshots, { time: middle });
     expect(plan.total).toBeGreaterThan(0);
-    await prepareReplayWhenIdle(env, config.consumer.group, plan);
+    await prepareReplayWhenIdle(env, snapshotGroups(config), plan);
     // The rows from the replayed offsets are gone before the consumer writes them again.
     const [left] = await env.store.query<{ n: number }>('SELECT count() AS n FROM listing_changes');
     expect(Number(left!.n)).toBeLessThan(first.changes.length);
     await start();
-    await waitFor('the replayed ranges written', async () => consumers!.metrics.stats.records >= plan.total, 240_000);
+    await waitFor(
+      'the replayed ranges written by both consumers',
+      async () => consumers!.metrics.stats.records >= plan.total && consumers!.lifecycle.stats.records >= plan.total,
+      240_000,
+    );
     expect(await tables(env.store)).toEqual(first);
   }, 300_000);
 });

@@ -142,7 +142,13 @@ let rows: Row[] = [];
 beforeAll(async () => {
   env = await setUpPipeline(config);
   await produceSnapshots(env.producer, SNAPSHOTS);
-  consumers = await startConsumers({ config, store: env.store, kafka: env.kafka, log: silentLogger, only: 'metrics' });
+  consumers = await startConsumers({
+    config,
+    store: env.store,
+    kafka: env.kafka,
+    log: silentLogger,
+    only: ['metrics', 'lifecycle'],
+  });
   await waitFor('every snapshot judged by the lifecycle', async () => {
     const [r] = await env.store.query<{ n: number }>(
       'SELECT count() AS n FROM lifecycle_snapshots WHERE event_id = {e:String}',

@@ -1,34 +1,39 @@
-// A consumer process for crash tests: runs the metrics consumer from the environment's config,
-// prints "joined" once it has partitions and "done" when the snapshots table holds
-// TWS_EXPECT_SNAPSHOTS rows, then exits. The test SIGKILLs it at random points in between.
-// Before consuming it prints "unfinished N": the partitions whose ledger says `before`, i.e. where
-// the previous run was killed after starting a range's write and before its `after` and commit.
+// A consumer process for crash tests: runs the snapshot consumers (metrics and lifecycle) from the
+// environment's config, prints "joined" once both have partitions and "done" when the snapshots
+// table and the lifecycle's judged snapshots hold TWS_EXPECT_SNAPSHOTS snapshots each, then exits. The test SIGKILLs it at random points in between.
+// Before consuming it prints "unfinished N": the partitions (of either group) whose ledger says
+// `before`, i.e. where the previous run was killed after starting a range's write and before its
+// `after` and commit.
 import { writeFileSync } from 'node:fs';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
 import { ensureSchema } from '../../consumers/schema.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { silentLogger } from '../../lib/logger.ts';
-import { startConsumers } from '../../consumers/service.ts';
+import { snapshotGroups, startConsumers } from '../../consumers/service.ts';
 
 const config = loadConfig();
 const expect = Number(process.env.TWS_EXPECT_SNAPSHOTS);
 const store = await createStore(config.clickhouse);
 await ensureSchema(store);
 const [unfinished] = await store.query<{ n: number }>(
-  `SELECT count() AS n FROM sink_offsets FINAL WHERE consumer_group = {g:String} AND phase = 'before'`,
-  { g: config.consumer.group },
+  `SELECT count() AS n FROM sink_offsets FINAL WHERE consumer_group IN {g:Array(String)} AND phase = 'before'`,
+  { g: snapshotGroups(config) },
 );
 process.stdout.write(`unfinished ${Number(unfinished?.n ?? 0)}\n`);
 const kafka = createKafka(config.kafka, silentLogger);
-const svc = await startConsumers({ config, store, kafka, log: silentLogger, only: 'metrics' });
+const svc = await startConsumers({ config, store, kafka, log: silentLogger, only: ['metrics', 'lifecycle'] });
 const timer = setInterval(async () => {
-  if (svc.metrics.joins > 0 && !joined) {
+  if (svc.metrics.joins > 0 && svc.lifecycle.joins > 0 && !joined) {
     joined = true;
     process.stdout.write('joined\n');
   }
-  const [row] = await store.query<{ n: number }>('SELECT count() AS n FROM snapshots').catch(() => [{ n: 0 }]);
-  if (Number(row?.n) >= expect) {
+  const [row] = await store
+    .query<{ n: number; judged: number }>(
+      `SELECT (SELECT count() FROM snapshots) AS n, (SELECT uniqExact(snapshot_id) FROM lifecycle_snapshots) AS judged`,
+    )
+    .catch(() => [{ n: 0, judged: 0 }]);
+  if (Number(row?.n) >= expect && Number(row?.judged) >= expect) {
     clearInterval(timer);
     await svc.stop();
     if (process.env.TWS_DUMP_FILE) writeFileSync(process.env.TWS_DUMP_FILE, JSON.stringify(await dumpTables(store)));

@@ -52,7 +52,7 @@ export async function waitFor<T>(
  */
 export async function prepareReplayWhenIdle(
   env: { store: Store; kafka: Awaited<ReturnType<typeof setUpPipeline>>['kafka'] },
-  group: string,
+  group: string | string[],
   plan: ReplayPlan,
   timeoutMs = 60_000,
 ): Promise<void> {
