@@ -44,12 +44,21 @@ export class AlertEvaluator {
     const states = await this.d.states.load(rules.map((r) => r.rule_id));
     let sections: Map<string, Observation> | null | undefined;
     // Read once per record, and only when a rule counts new listings.
-    const fresh: NewListings | null = rules.some((r) => r.condition === 'new_listings')
-      ? await this.d.newListings.of(m)
-      : null;
+    const counts = rules.some((r) => r.condition === 'new_listings');
+    const fresh: NewListings | null = counts ? await this.d.newListings.of(m, signal) : null;
+    if (signal?.aborted) return;
+    if (counts && fresh === null)
+      this.d.log.warn(
+        { event_id: m.event_id, zone: m.zone, snapshot_id: m.snapshot_id },
+        'the listing lifecycle did not judge this scrape in time; new_listings rules not evaluated',
+      );
     const changed: StateRow<SeriesState>[] = [];
     const out: Outgoing[] = [];
     for (const rule of rules) {
+      if (rule.condition === 'new_listings' && fresh === null) {
+        alertEvaluations.inc({ outcome: 'no_lifecycle' });
+        continue;
+      }
       let o: Observation | null = zoneObservation(m);
       if (rule.section !== null) {
         sections ??= await this.d.sections.sectionsOf(m, signal);

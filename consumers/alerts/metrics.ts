@@ -4,7 +4,7 @@ import { registry } from '../../lib/metrics.ts';
 
 export const alertEvaluations = new Counter({
   name: 'tws_alert_evaluations_total',
-  help: 'Rule evaluations by outcome: quiet, fired, cooldown (held by the cooldown), late (at or before the watermark), no_section (section rows did not appear in time)',
+  help: 'Rule evaluations by outcome: quiet, fired, cooldown (held by the cooldown), late (at or before the watermark), no_section (section rows did not appear in time), no_lifecycle (the lifecycle did not judge the scrape in time)',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });

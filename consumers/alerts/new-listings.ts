@@ -1,8 +1,11 @@
 // What a new_listings rule counts: the listings that came on sale at the record's scrape, as the
 // listing lifecycle judged them (`listing_changes` rows of kind `new` of the record's snapshot:
 // not the first snapshot's baseline, not a listing back within the relist window, nothing from a
-// partial scrape). They are written in the same insert as the zone rows, before the record is
-// published. On an event with several sources each source's scrape brings its own new listings.
+// partial scrape). The lifecycle consumer writes them in its own insert, independently of the zone
+// rows (its own consumer group), so the reader first waits, boundedly, for the lifecycle to have
+// judged the record's snapshot (`lifecycle_snapshots`); until then "no new listings" would be a
+// guess. On an event with several sources each source's scrape brings its own new listings.
+import { pause } from '../../lib/abort.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { ZoneMetricsRecord } from './observation.ts';
 
@@ -14,9 +17,25 @@ export interface NewListings {
 }
 
 export class NewListingsReader {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** How long to wait for the lifecycle to judge the record's snapshot. */
+    private readonly waitMs = 30_000,
+    private readonly pollMs = 250,
+  ) {}
 
-  async of(m: ZoneMetricsRecord): Promise<NewListings> {
+  /** The new listings at this record; null when the lifecycle did not judge its snapshot in time. */
+  async of(m: ZoneMetricsRecord, signal?: AbortSignal): Promise<NewListings | null> {
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const [judged] = await this.store.ingestQuery<{ n: number }>(
+        `SELECT count() AS n FROM lifecycle_snapshots WHERE event_id = {event:String} AND snapshot_id = {snapshot:String}`,
+        { event: m.event_id, snapshot: m.snapshot_id },
+      );
+      if (Number(judged?.n ?? 0) > 0) break;
+      if (Date.now() >= deadline || signal?.aborted) return null;
+      await pause(this.pollMs, signal);
+    }
     const rows = await this.store.ingestQuery<{ section: string; n: number }>(
       `SELECT section, count() AS n FROM listing_changes
        WHERE event_id = {event:String} AND snapshot_id = {snapshot:String} AND zone = {zone:String} AND kind = 'new'

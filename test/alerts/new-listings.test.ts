@@ -44,6 +44,19 @@ beforeAll(async () => {
     change('s1', 'Floor', '101', 'initial', 'f'),
     change('s1', 'Floor', '101', 'initial', 'g'),
   ]);
+  // What the lifecycle judged: s1 to s3 (s3 brought nothing new); s4 is not judged yet.
+  await store.insert(
+    'lifecycle_snapshots',
+    ['s1', 's2', 's3'].map((snapshot_id, i) => ({
+      event_id: 'evt',
+      source: 'simulated',
+      snapshot_id,
+      scraped_at: chDateTime(T),
+      diffed: true,
+      kafka_partition: 0,
+      kafka_offset: i,
+    })),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -52,14 +65,25 @@ afterAll(async () => {
 
 describe('NewListingsReader', () => {
   it("counts the record's snapshot's new listings in its zone, by section", async () => {
-    const got = await new NewListingsReader(store).of(record('s2', 'Floor'));
+    const got = (await new NewListingsReader(store).of(record('s2', 'Floor')))!;
     expect(got.zone).toBe(3);
     expect(Object.fromEntries(got.sections)).toEqual({ '101': 2, '102': 1 });
   });
 
   it('counts no baseline listings, and none of another zone', async () => {
-    expect((await new NewListingsReader(store).of(record('s1', 'Floor'))).zone).toBe(0);
-    expect((await new NewListingsReader(store).of(record('s2', 'Balcony'))).zone).toBe(1);
-    expect((await new NewListingsReader(store).of(record('s3', 'Floor'))).zone).toBe(0);
+    expect((await new NewListingsReader(store).of(record('s1', 'Floor')))?.zone).toBe(0);
+    expect((await new NewListingsReader(store).of(record('s2', 'Balcony')))?.zone).toBe(1);
+    expect((await new NewListingsReader(store).of(record('s3', 'Floor')))?.zone).toBe(0);
+  });
+
+  it('waits for the lifecycle to judge the snapshot, and says so (null) when it does not in time', async () => {
+    const reader = new NewListingsReader(store, 400, 50);
+    expect(await reader.of(record('s4', 'Floor'))).toBeNull();
+    // Judged while the reader waits: it counts then.
+    const late = reader.of(record('s5', 'Floor'));
+    await store.insert('lifecycle_snapshots', [
+      { event_id: 'evt', source: 'simulated', snapshot_id: 's5', scraped_at: chDateTime(T), diffed: true },
+    ]);
+    expect((await late)?.zone).toBe(0);
   });
 });

@@ -87,7 +87,7 @@ beforeAll(async () => {
   });
   alerter = await startAlerter({ config, store, kafka, log: silentLogger, fromBeginning: true });
   await alerter.fetching;
-  consumers = await startConsumers({ config, store, kafka, log: silentLogger, only: 'metrics' });
+  consumers = await startConsumers({ config, store, kafka, log: silentLogger, only: ['metrics', 'lifecycle'] });
 });
 
 afterAll(async () => {
