@@ -66,6 +66,7 @@ describe('docker-compose.yml', () => {
       'scheduler',
       'worker',
       'consumer-metrics',
+      'consumer-lifecycle',
       'consumer-ops',
       'api',
       'sim',
@@ -87,6 +88,7 @@ describe('docker-compose.yml', () => {
     expect(services.scheduler!.command).toEqual(['scheduler']);
     expect(services.worker!.command).toEqual(['worker']);
     expect(services['consumer-metrics']!.command).toEqual(['consume', '--only', 'metrics']);
+    expect(services['consumer-lifecycle']!.command).toEqual(['consume', '--only', 'lifecycle']);
     expect(services['consumer-ops']!.command).toEqual(['consume', '--only', 'ops']);
     expect(services.api!.command).toEqual(['api']);
     expect(services.sim!.command).toEqual(['sim']);
@@ -106,7 +108,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the roles in server mode against the compose services', () => {
-    for (const name of ['migrate', 'scheduler', 'consumer-metrics', 'consumer-ops', 'api']) {
+    for (const name of ['migrate', 'scheduler', 'consumer-metrics', 'consumer-lifecycle', 'consumer-ops', 'api']) {
       const env = services[name]!.environment as Record<string, string>;
       expect(env.CLICKHOUSE_URL, name).toBe('http://clickhouse:8123');
       expect(env.KAFKA_BROKERS, name).toBe('kafka:19092');
@@ -274,6 +276,7 @@ describe('deploy/k8s', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual([
       'tws-alerter',
       'tws-api',
+      'tws-consumer-lifecycle',
       'tws-consumer-metrics',
       'tws-consumer-ops',
       'tws-scheduler',
@@ -286,6 +289,7 @@ describe('deploy/k8s', () => {
     expect(containers(byName('tws-alerter'))[0]!.args).toEqual(['alerter']);
     expect(containers(byName('tws-worker'))[0]!.args).toEqual(['worker']);
     expect(containers(byName('tws-consumer-metrics'))[0]!.args).toEqual(['consume', '--only', 'metrics']);
+    expect(containers(byName('tws-consumer-lifecycle'))[0]!.args).toEqual(['consume', '--only', 'lifecycle']);
     expect(containers(byName('tws-consumer-ops'))[0]!.args).toEqual(['consume', '--only', 'ops']);
     expect(containers(byName('tws-api'))[0]!.args).toEqual(['api']);
     expect(ofKind(applied, 'Job')[0]!.spec.template.spec.containers[0].args).toEqual(['migrate']);
@@ -374,6 +378,6 @@ describe('deploy/k8s', () => {
     const docs = parseAllDocuments(out).map((d) => d.toJS() as Doc);
     for (const d of docs.filter((x) => x.kind !== 'Namespace'))
       expect(d.metadata.namespace, d.metadata.name).toBe('tws');
-    expect(docs.filter((d) => d.kind === 'Deployment')).toHaveLength(6);
+    expect(docs.filter((d) => d.kind === 'Deployment')).toHaveLength(7);
   });
 });
