@@ -5,8 +5,10 @@
 // at least 1. Measures listings/s from the engine's creation until every section row has arrived.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { structureOf, type AvroType } from '../../lib/clickhouse/avro-structure.ts';
 import { createStore } from '../../lib/clickhouse/store.ts';
 import { topicNames } from '../../lib/kafka/topics.ts';
+import { loadSchemaText } from '../../lib/registry/codec.ts';
 import { note, phaseMain } from '../lib/child.ts';
 import { benchConfig, cpuSeconds, peakRssMiB, resetPeakRss, tempDir } from '../lib/env.ts';
 import { quiesce } from '../lib/quiesce.ts';
@@ -22,27 +24,12 @@ const env = (k: string): string => {
 /** A ClickHouse string literal (engine settings cannot be bound parameters). */
 const sqlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The Avro record as ClickHouse columns: records are named Tuples, ["null", T] is Nullable(T). */
-const KAFKA_COLUMNS = `
-  snapshot_id String,
-  job_id String,
-  event_id String,
-  source String,
-  source_event_id String,
-  scraped_at DateTime64(3, 'UTC'),
-  event_starts_at Nullable(DateTime64(3, 'UTC')),
-  zones Array(Tuple(
-    zone_id String,
-    name String,
-    sections Array(Tuple(
-      name String,
-      listings Array(Tuple(
-        listing_id String,
-        row String,
-        quantity Int32,
-        base_price_cents Nullable(Int64),
-        all_in_price_cents Nullable(Int64),
-        splits Array(Int32)))))))`;
+/**
+ * The Avro record as ClickHouse columns, from the current schema (lib/clickhouse/avro-structure.ts):
+ * nested records map onto Tuples by field count, so a hand-written list falls behind the schema
+ * (a listing field added later made the engine reject every record, and this phase wait forever).
+ */
+const KAFKA_COLUMNS = structureOf(JSON.parse(loadSchemaText('ListingSnapshot')) as AvroType);
 
 export const NATIVE_KAFKA_SETTINGS = {
   kafka_format: 'AvroConfluent',
@@ -120,6 +107,13 @@ phaseMain(async () => {
     if (performance.now() - lastLog > 5_000) {
       lastLog = performance.now();
       note('ingest-native', `${rows}/${expectedSections} section rows`);
+      // An engine that rejects the records shows it here: fail with its error, not at the deadline.
+      const [failed] = await store
+        .query<{ text: string }>(
+          `SELECT exceptions.text[-1] AS text FROM system.kafka_consumers WHERE length(exceptions.text) > 0 LIMIT 1`,
+        )
+        .catch(() => []);
+      if (rows === 0 && failed?.text) throw new Error(`the Kafka engine rejects the records: ${failed.text}`);
     }
     if (Date.now() > deadline) throw new Error(`timed out at ${rows}/${expectedSections} section rows`);
     await sleep(50);
