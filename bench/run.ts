@@ -132,6 +132,15 @@ async function main(): Promise<void> {
         BENCH_DUMP: sameWorkDump,
       });
       log(`1d: ${JSON.stringify({ lps: sameWork.listingsPerSecond, s: sameWork.seconds })}`);
+      // The lifecycle consumer (its own group, off the metrics path): not part of the ingest target,
+      // reported so its cost and headroom are visible.
+      log('1e: the lifecycle consumer over the same records');
+      const lifecycle = await runPhase<IngestResults['ours']>('ingest-lifecycle', 'ingest-ours.ts', {
+        ...common,
+        BENCH_GROUP: `${runId}-lifecycle`,
+        BENCH_CONSUMER: 'lifecycle',
+      });
+      log(`1e: ${JSON.stringify({ lps: lifecycle.listingsPerSecond, s: lifecycle.seconds })}`);
       results.phases.ingest = {
         ours,
         native,
@@ -143,6 +152,7 @@ async function main(): Promise<void> {
           cpuRatio: round(ours.cpuMsPer1000Listings / sameWork.cpuMsPer1000Listings),
           comparison: compareDumps(dumps.ours, sameWorkDump),
         },
+        lifecycle,
       };
       log(
         `1: ratio ${results.phases.ingest.ratio} (section-only engine), ${results.phases.ingest.sameWork!.ratio} (same work); ` +

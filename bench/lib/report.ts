@@ -31,6 +31,8 @@ export interface IngestResults {
   comparison: Comparison;
   /** The Kafka engine feeding the same ingest views: the same tables, without exactly-once. */
   sameWork?: { native: IngestRun & { format: string }; ratio: number; cpuRatio: number; comparison: Comparison };
+  /** The lifecycle consumer (its own group) over the same records: not part of the ingest target. */
+  lifecycle?: IngestRun;
 }
 
 export interface FreshnessResults {
@@ -243,6 +245,15 @@ export function renderMarkdown(r: BenchResults): string {
           `ours is **${n(sw.ratio, 2)}×** its throughput at **${n(sw.cpuRatio, 2)}×** its CPU per listing. ` +
           `Same values on ${n(sw.comparison.compared)} section and zone rows, ${sw.comparison.fields.length} metrics each: ` +
           `**${sw.comparison.identical ? 'yes' : 'no'}**.`,
+        '',
+      );
+    }
+    const lc = ingest.lifecycle;
+    if (lc) {
+      push(
+        `The **lifecycle consumer** (1e: its own consumer group over the same records, writing the listing ` +
+          `lifecycle; not part of the ingest target): ${n(lc.listingsPerSecond)} listings/s in ${n(lc.seconds, 1)} s, ` +
+          `${n(lc.cpuMsPer1000Listings, 1)} CPU ms per 1,000 listings, peak RSS ${n(lc.peakRssMiB)} MiB.`,
         '',
       );
     }

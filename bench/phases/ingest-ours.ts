@@ -1,4 +1,5 @@
-// Phase 1a: our metrics consumer (startConsumers({ only: 'metrics' }), exactly-once, product defaults)
+// Phase 1a: our metrics consumer (startConsumers({ only: 'metrics' }), exactly-once, product defaults);
+// phase 1e runs it with BENCH_CONSUMER=lifecycle: the lifecycle consumer over the same records.
 // reads the data set from the broker into a fresh embedded chDB. Measures listings/s from start to the
 // last range written, CPU seconds of the whole process (chDB threads included) and peak RSS, then
 // dumps the section metrics for the comparison with the Kafka-engine baseline.
@@ -39,6 +40,8 @@ phaseMain(async () => {
   const dump = process.env.BENCH_DUMP;
   // BENCH_OURS_ENV: extra settings for a variant run, e.g. {"TWS_RAW_LISTINGS":"false"}.
   const extra = JSON.parse(process.env.BENCH_OURS_ENV ?? '{}') as Record<string, string>;
+  // BENCH_CONSUMER=lifecycle: the lifecycle consumer (its own group) over the same records instead.
+  const which = process.env.BENCH_CONSUMER === 'lifecycle' ? 'lifecycle' : 'metrics';
   const config = benchConfig({
     prefix,
     group: env('BENCH_GROUP'),
@@ -54,14 +57,15 @@ phaseMain(async () => {
   const t0 = performance.now();
   // The consumers get a timing wrapper of the store: where the sink's wall time goes, per table.
   const timed = timedStore(store);
-  const svc = await startConsumers({ config, store: timed.store, kafka, log: silentLogger, only: 'metrics' });
+  const svc = await startConsumers({ config, store: timed.store, kafka, log: silentLogger, only: which });
+  const runner = which === 'lifecycle' ? svc.lifecycle : svc.metrics;
   const joinedS = (performance.now() - t0) / 1000;
   let firstAt = 0;
   let firstRecords = 0;
   let lastLog = 0;
   const deadline = Date.now() + 20 * 60_000;
-  while (svc.metrics.stats.records < expected) {
-    const n = svc.metrics.stats.records;
+  while (runner.stats.records < expected) {
+    const n = runner.stats.records;
     if (n > 0 && firstAt === 0) {
       firstAt = performance.now();
       firstRecords = n;
@@ -78,7 +82,7 @@ phaseMain(async () => {
   const peakRss = peakRssMiB();
   const seconds = (doneAt - t0) / 1000;
   const steadySeconds = (doneAt - firstAt) / 1000;
-  const stats = { ...svc.metrics.stats, handler: { ...svc.handler.stats } };
+  const stats = { ...runner.stats, handler: which === 'metrics' ? { ...svc.handler.stats } : undefined };
   const storeTime = timed.summary();
   await svc.stop();
 
@@ -87,15 +91,17 @@ phaseMain(async () => {
       `SELECT (SELECT count() FROM snapshots) AS snapshots, (SELECT count() FROM section_snapshots) AS sections,
               (SELECT count() FROM zone_snapshots) AS zones, (SELECT count() FROM raw_listings) AS raw_listings,
               (SELECT count() FROM zone_rollups_hourly) AS rollup_rows,
-              (SELECT sum(outlier_listings) FROM section_snapshots) AS outliers`,
+              (SELECT sum(outlier_listings) FROM section_snapshots) AS outliers,
+              (SELECT count() FROM listing_changes) AS listing_changes`,
     )
   )[0]!;
-  if (dump) await dumpMetrics(store, dump);
+  if (dump && which === 'metrics') await dumpMetrics(store, dump);
   await quiesce(store);
   await store.close();
 
   const listings = expected * listingsPer;
   return {
+    consumer: which,
     settings: extra,
     snapshots: expected,
     listings,
