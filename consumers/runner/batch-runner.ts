@@ -155,7 +155,17 @@ export class BatchRunner<T> {
   private flushing = 0;
   /** Group joins so far (each one is a rebalance this member took part in). */
   joins = 0;
-  readonly stats = { ranges: 0, records: 0, deadLettered: 0, skipped: 0, retries: 0, bisections: 0, idleRuns: 0 };
+  readonly stats = {
+    ranges: 0,
+    records: 0,
+    deadLettered: 0,
+    skipped: 0,
+    retries: 0,
+    bisections: 0,
+    idleRuns: 0,
+    /** Partitions loaded with an unfinished range (the ledger said `before`): a crash mid-write. */
+    replays: 0,
+  };
 
   constructor(private readonly opts: RunnerOptions<T>) {
     this.ledger = opts.ledger ?? new OffsetLedger(opts.store, opts.group);
@@ -232,6 +242,7 @@ export class BatchRunner<T> {
     const entry = await this.withRetry(`read ledger ${k}`, () => this.ledger.read(topic, partition), stale);
     const ps: PartitionState = { cursor: cursorFromLedger(entry), pending: [], epoch: entry?.epoch ?? 0 };
     if (ps.cursor.replay) {
+      this.stats.replays++;
       this.opts.log.warn(
         { topic, partition, first: String(ps.cursor.replay.first), last: String(ps.cursor.replay.last) },
         `${this.opts.name}: replaying an unfinished range`,

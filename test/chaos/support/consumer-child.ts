@@ -27,6 +27,8 @@ export interface ChildStatus {
   records: number;
   deadLettered: number;
   skipped: number;
+  /** Unfinished ranges this process found in the ledger and wrote again (an earlier kill mid-write). */
+  replays: number;
   retries: number;
   duplicates: number;
   state: string;
@@ -70,6 +72,7 @@ function status(): ChildStatus {
     records: m.stats.records,
     deadLettered: m.stats.deadLettered + svc.ops.stats.deadLettered,
     skipped: m.stats.skipped,
+    replays: m.stats.replays,
     retries: m.stats.retries,
     duplicates: svc.handler.stats.duplicates,
     state: m.state,
