@@ -95,7 +95,7 @@ const MULTI_SOURCE_EVENTS = `(
  * scraped in (its time − max age, its time].
  */
 const PEERS = `(
-  SELECT x.o AS xo, argMax(tuple(y.p, y.o, y.from_block), tuple(y.t, y.p, y.o)) AS peer
+  SELECT x.p AS xp, x.o AS xo, argMax(tuple(y.p, y.o, y.from_block), tuple(y.t, y.p, y.o)) AS peer
   FROM (
     SELECT kafka_partition AS p, kafka_offset AS o, event_id, source, scraped_at AS t, peer_max_age_seconds AS max_age
     FROM ${ENRICHED}
@@ -107,13 +107,14 @@ const PEERS = `(
   ) AS y ON y.event_id = x.event_id
   WHERE y.source != x.source AND y.t <= x.t AND y.t > subtractSeconds(x.t, x.max_age)
     AND (y.from_block = 0 OR (y.p = x.p AND y.o < x.o))
-  GROUP BY xo, y.source
+  GROUP BY xp, xo, y.source
 )`;
 
 /** Per block snapshot with other sources: theirs, by source name, as (source, snapshot id, zones, listings). */
 const PEER_SETS = `(
-  SELECT pr.xo AS xo, arraySort(t -> t.1, groupArray(tuple(s.source, s.snapshot_id, s.zones, s.listings))) AS sets
-  FROM (SELECT xo, peer.1 AS pp, peer.2 AS po FROM ${PEERS}) AS pr
+  SELECT pr.xp AS xp, pr.xo AS xo,
+    arraySort(t -> t.1, groupArray(tuple(s.source, s.snapshot_id, s.zones, s.listings))) AS sets
+  FROM (SELECT xp, xo, peer.1 AS pp, peer.2 AS po FROM ${PEERS}) AS pr
   INNER JOIN (
     SELECT e.kafka_partition AS p, e.kafka_offset AS o, e.source AS source, e.snapshot_id AS snapshot_id,
       ${OWN_ZONES} AS zones, ${OWN_LISTINGS} AS listings
@@ -122,7 +123,7 @@ const PEER_SETS = `(
     UNION ALL
     SELECT kafka_partition AS p, kafka_offset AS o, source, snapshot_id, zones, listings ${HISTORY}
   ) AS s ON s.p = pr.pp AND s.o = pr.po
-  GROUP BY xo
+  GROUP BY xp, xo
 )`;
 
 /** One listing of `st` (a peer's set: source, snapshot id, zones, listings) in the union's shape. */
@@ -150,12 +151,12 @@ SELECT x.kafka_partition AS kafka_partition, x.kafka_offset AS kafka_offset, x.s
 FROM (
   SELECT e.*, ps.sets AS sets, ${OWN_ZONES} AS own_zones, ${OWN_LISTINGS} AS own
   FROM ${ENRICHED} AS e
-  LEFT JOIN ${PEER_SETS} AS ps ON ps.xo = e.kafka_offset
+  LEFT JOIN ${PEER_SETS} AS ps ON ps.xp = e.kafka_partition AND ps.xo = e.kafka_offset
 ) AS x`;
 
 /** The unions of the block snapshots that have other sources, one row per listing (i: its place). */
 const UNION_ROWS = `(
-  SELECT kafka_offset AS xo, dedupe_tolerance AS tol, i, l.source AS source, ${placeKey('l.section')} AS section_key,
+  SELECT kafka_partition AS xp, kafka_offset AS xo, dedupe_tolerance AS tol, i, l.source AS source, ${placeKey('l.section')} AS section_key,
     ${placeKey('l.row')} AS row_key, l.seats AS seats, ${isValid('l.all_in_price_cents', 'l.quantity')} AS valid,
     ${validPrice('l.all_in_price_cents', isValid('l.all_in_price_cents', 'l.quantity'))} AS price
   FROM ${ALL_SOURCES}
@@ -168,22 +169,24 @@ const UNION_ROWS = `(
  * source (by name: the inventory is counted there), and every source each one matches.
  */
 const LINKS = `(
-  SELECT xo, groupArrayIf(i, duplicate) AS dup_is, groupArray(i) AS link_is, groupArray(sources) AS link_sources
+  SELECT xp, xo, groupArrayIf(i, duplicate) AS dup_is, groupArray(i) AS link_is, groupArray(sources) AS link_sources
   FROM (
-    SELECT a.xo AS xo, a.i AS i, max(b.source < a.source) AS duplicate, arraySort(groupUniqArray(b.source)) AS sources
+    SELECT a.xp AS xp, a.xo AS xo, a.i AS i, max(b.source < a.source) AS duplicate,
+      arraySort(groupUniqArray(b.source)) AS sources
     FROM ${UNION_ROWS} AS a
-    INNER JOIN ${UNION_ROWS} AS b ON b.xo = a.xo AND b.section_key = a.section_key AND b.row_key = a.row_key
+    INNER JOIN ${UNION_ROWS} AS b
+      ON b.xp = a.xp AND b.xo = a.xo AND b.section_key = a.section_key AND b.row_key = a.row_key
     WHERE ${sameInventory('a', 'b', 'a.tol')}
-    GROUP BY xo, i
+    GROUP BY xp, xo, i
   )
-  GROUP BY xo
+  GROUP BY xp, xo
 )`;
 
 const SNAPSHOT_LINKED = `
 SELECT m.*, lk.dup_is AS union_duplicates,
   arrayMap(i -> lk.link_sources[indexOf(lk.link_is, i)], range(1, m.own_listings + 1)) AS own_also_on
 FROM ${ALL_SOURCES} AS m
-LEFT JOIN ${LINKS} AS lk ON lk.xo = m.kafka_offset`;
+LEFT JOIN ${LINKS} AS lk ON lk.xp = m.kafka_partition AND lk.xo = m.kafka_offset`;
 
 // ── raw_listings ────────────────────────────────────────────────────────────────────────────────
 

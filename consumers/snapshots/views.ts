@@ -36,6 +36,10 @@ const zoneMedian = (prices: string, quantities: string) =>
 
 const ZONE_NOS = zoneNos;
 
+// A snapshot of the block is (kafka_partition, kafka_offset): our consumer inserts one partition's
+// range at a time, but an insert of several partitions (the bench's Kafka-engine baseline, or a
+// user's own feed into snapshot_landing) must not mix snapshots that share an offset.
+
 // ── Stage 1: the outlier reference of every (snapshot, zone) of the block ──────────────────────
 
 const ENRICH = `
@@ -62,23 +66,24 @@ observations AS (
     AND (kafka_partition, kafka_offset) NOT IN (SELECT kafka_partition, kafka_offset FROM ${LANDING})
 ),
 zone_refs AS (
-  SELECT o, zone_no, quantileExactInclusive(0.5)(m) AS ref, count() AS n
+  SELECT p, o, zone_no, quantileExactInclusive(0.5)(m) AS ref, count() AS n
   FROM (
-    SELECT x.o AS o, x.zone_no AS zone_no, y.t AS t, argMax(y.m, (y.from_block, y.p, y.o)) AS m
+    SELECT x.p AS p, x.o AS o, x.zone_no AS zone_no, y.t AS t, argMax(y.m, (y.from_block, y.p, y.o)) AS m
     FROM zone_medians AS x
     INNER JOIN observations AS y ON y.event_id = x.event_id AND y.zone_id = x.zone_id
     -- A zone's history on its own source ('': rows from before sources were recorded, one per event).
     WHERE (y.source = x.source OR y.source = '') AND y.t > x.t - INTERVAL 1 DAY AND y.t <= x.t AND (y.from_block = 0 OR y.p != x.p OR y.o <= x.o)
-    GROUP BY o, zone_no, t
+    GROUP BY p, o, zone_no, t
   )
-  GROUP BY o, zone_no
+  GROUP BY p, o, zone_no
 )
 SELECT ${LANDING_COLUMNS.replace(/(\w+)/g, 'l.$1 AS $1')},
   r.zone_nos AS ref_zone_nos, r.refs AS ref_values, r.counts AS ref_counts
 FROM ${LANDING} AS l
 LEFT JOIN (
-  SELECT o, groupArray(zone_no) AS zone_nos, groupArray(ref) AS refs, groupArray(n) AS counts FROM zone_refs GROUP BY o
-) AS r ON r.o = l.kafka_offset`;
+  SELECT p, o, groupArray(zone_no) AS zone_nos, groupArray(ref) AS refs, groupArray(n) AS counts
+  FROM zone_refs GROUP BY p, o
+) AS r ON r.p = l.kafka_partition AND r.o = l.kafka_offset`;
 
 // ── Stage 2: the tables ────────────────────────────────────────────────────────────────────────
 
@@ -100,7 +105,7 @@ const SNAPS = `snaps AS (
  * group of listings needs besides its listings. Only the listing fields in use travel with it (as
  * arrays per section): copying ids and rows onto every entry was most of the views' cost.
  */
-const ENTRY_COLUMNS = `e.kafka_offset AS kafka_offset, zone_no, zone_id,
+const ENTRY_COLUMNS = `e.kafka_partition AS kafka_partition, e.kafka_offset AS kafka_offset, zone_no, zone_id,
     e.ref_values[indexOf(e.ref_zone_nos, zone_no)] AS ref,
     e.ref_counts[indexOf(e.ref_zone_nos, zone_no)] AS observations,
     e.outlier_ratio AS outlier_ratio, e.exclude_outliers AS exclude_outliers,
@@ -162,11 +167,11 @@ const SNAPSHOT_COLUMNS = `s.snapshot_id AS snapshot_id, s.event_id AS event_id, 
   s.job_id AS job_id, s.kafka_partition AS kafka_partition, s.kafka_offset AS kafka_offset`;
 
 const ZONE_GROUPS = `(
-  SELECT kafka_offset, zone_no,${listingArrays(zoneEntryField)},
+  SELECT kafka_partition, kafka_offset, zone_no,${listingArrays(zoneEntryField)},
     any(ref) AS ref, any(observations) AS observations, any(outlier_ratio) AS outlier_ratio,
     any(exclude_outliers) AS exclude_outliers
   FROM (SELECT ${ENTRY_COLUMNS} ${ZONE_ENTRIES})
-  GROUP BY kafka_offset, zone_no
+  GROUP BY kafka_partition, kafka_offset, zone_no
 )`;
 
 const ZONE_SNAPSHOTS = `WITH ${SNAPS}
@@ -175,12 +180,12 @@ SELECT ${SNAPSHOT_COLUMNS},
   s.zone_names[m.zone_no] AS zone,
   toUInt16(length(arrayDistinct(arrayFilter(x -> x.1 = s.zone_ids[m.zone_no], s.section_pairs)))) AS sections,
   s.days_to_event AS days_to_event,
-  m.* EXCEPT (kafka_offset, zone_no)
-FROM (${metricsOf(ZONE_GROUPS, ['kafka_offset', 'zone_no'])}) AS m
-INNER JOIN snaps AS s ON s.kafka_offset = m.kafka_offset`;
+  m.* EXCEPT (kafka_partition, kafka_offset, zone_no)
+FROM (${metricsOf(ZONE_GROUPS, ['kafka_partition', 'kafka_offset', 'zone_no'])}) AS m
+INNER JOIN snaps AS s ON s.kafka_partition = m.kafka_partition AND s.kafka_offset = m.kafka_offset`;
 
 const SECTION_GROUPS = `(
-  SELECT kafka_offset, section_no, any(zone_no) AS zone_of_section,${listingArrays(sectionEntryField)},
+  SELECT kafka_partition, kafka_offset, section_no, any(zone_no) AS zone_of_section,${listingArrays(sectionEntryField)},
     any(ref) AS ref, any(observations) AS observations, any(outlier_ratio) AS outlier_ratio,
     any(exclude_outliers) AS exclude_outliers
   FROM (
@@ -191,7 +196,7 @@ const SECTION_GROUPS = `(
   ARRAY JOIN arrayMap(n -> toUInt32(indexOf(pairs, (zone_id, n))), section_names) AS section_no,
     all_in_by_section AS sec_all_in_by_section, qty_by_section AS sec_qty_by_section,
     base_by_section AS sec_base_by_section, splits_by_section AS sec_splits_by_section
-  GROUP BY kafka_offset, section_no
+  GROUP BY kafka_partition, kafka_offset, section_no
 )`;
 
 const SECTION_SNAPSHOTS = `WITH ${SNAPS}
@@ -200,22 +205,22 @@ SELECT ${SNAPSHOT_COLUMNS},
   s.zone_names[m.zone_of_section] AS zone,
   s.section_pairs[m.section_no].2 AS section,
   s.days_to_event AS days_to_event,
-  m.* EXCEPT (kafka_offset, zone_of_section, section_no)
-FROM (${metricsOf(SECTION_GROUPS, ['kafka_offset', 'zone_of_section', 'section_no'])}) AS m
-INNER JOIN snaps AS s ON s.kafka_offset = m.kafka_offset`;
+  m.* EXCEPT (kafka_partition, kafka_offset, zone_of_section, section_no)
+FROM (${metricsOf(SECTION_GROUPS, ['kafka_partition', 'kafka_offset', 'zone_of_section', 'section_no'])}) AS m
+INNER JOIN snaps AS s ON s.kafka_partition = m.kafka_partition AND s.kafka_offset = m.kafka_offset`;
 
 // A snapshot without zones, or whose zones have no listings, still gets its row (LEFT JOIN: 0s).
 const SNAPSHOTS = `WITH
 counts AS (
-  SELECT kafka_offset AS o, sum(length(valid)) AS listings_n,
+  SELECT kafka_partition AS p, kafka_offset AS o, sum(length(valid)) AS listings_n,
     sum(arrayCount(x -> NOT x, valid)) AS rejected_n, sum(arrayCount(outlier)) AS outliers_n
   FROM (
-    SELECT kafka_offset, ref, observations, outlier_ratio,
+    SELECT kafka_partition, kafka_offset, ref, observations, outlier_ratio,
       arrayMap((p, q) -> ${isValid('p', 'q')}, all_in, qty) AS valid,
       arrayMap((p, v) -> ${isOutlier(validPrice('p', 'v'), 'v')}, all_in, valid) AS outlier
     FROM ${ZONE_GROUPS}
   )
-  GROUP BY kafka_offset
+  GROUP BY kafka_partition, kafka_offset
 )
 SELECT en.snapshot_id AS snapshot_id, en.event_id AS event_id, en.source AS source, en.scraped_at AS scraped_at,
   en.job_id AS job_id,
@@ -226,7 +231,7 @@ SELECT en.snapshot_id AS snapshot_id, en.event_id AS event_id, en.source AS sour
   toUInt32(least(c.rejected_n + arraySum(r -> greatest(r.count, 0), en.rejected), 4294967295)) AS rejected_listings,
   toUInt32(c.outliers_n) AS outlier_listings
 FROM ${ENRICHED} AS en
-LEFT JOIN counts AS c ON c.o = en.kafka_offset`;
+LEFT JOIN counts AS c ON c.p = en.kafka_partition AND c.o = en.kafka_offset`;
 
 export function ingestViews(): ManagedView[] {
   return [
