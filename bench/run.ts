@@ -154,6 +154,8 @@ async function main(): Promise<void> {
         },
         lifecycle,
       };
+      for (const c of [comparison, results.phases.ingest.sameWork!.comparison])
+        if (!c.identical) log(`1: metric values differ: ${JSON.stringify({ ...c, fields: undefined })}`);
       log(
         `1: ratio ${results.phases.ingest.ratio} (section-only engine), ${results.phases.ingest.sameWork!.ratio} (same work); ` +
           `identical metrics: ${comparison.identical} / ${results.phases.ingest.sameWork!.comparison.identical}`,

@@ -103,7 +103,11 @@ async function load(store: Store, shape: ApiDataShape, end: number): Promise<Rec
   const recentStartS = startS + oldHours * 3600;
   await timed('zone_snapshots (recent hours; the views add their rollups)', () =>
     store.command(
-      `INSERT INTO zone_snapshots
+      // No source: rows without one stand for all sources of the event (migration 0071).
+      `INSERT INTO zone_snapshots (event_id, scraped_at, snapshot_id, job_id, zone_id, zone, sections, days_to_event,
+         lowest_price_cents, lowest_base_price_cents, average_price_cents, median_price_cents, highest_price_cents,
+         lowest_price_2_cents, lowest_price_4_cents, sum_price_cents, priced_listings, total_tickets, total_listings,
+         available, outlier_listings, rejected_listings, kafka_partition, kafka_offset)
        SELECT concat('bench-api-evt-', toString(e)), ${scrapeAt(recentStartS)},
          concat('bench-api-snap-', toString(e), '-', toString(h)), 'bench-job', concat('z', toString(z)),
          concat('Zone ', toString(z)), 4, toInt32(30 + intDiv(${R} - h, 24)),
