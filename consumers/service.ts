@@ -76,6 +76,7 @@ export async function startConsumers(deps: {
     topics: [producer.topics.snapshots],
     handler: new LifecycleHandler({ config, store, codec: producer.codec, producer }),
     sendsDeadLetters: false,
+    maxRangeRecords: config.consumer.lifecycleBatchMaxSnapshots,
   });
   const ops = new BatchRunner<never>({
     ...common,

@@ -134,6 +134,7 @@ const envShape = z.object({
 
   TWS_CONSUMER_GROUP: z.string().min(1).default('tws-metrics'),
   TWS_BATCH_MAX_SNAPSHOTS: int(1, 100_000).default(500),
+  TWS_LIFECYCLE_BATCH_MAX_SNAPSHOTS: int(1, 100_000).default(100),
   TWS_MAX_RECORD_BYTES: int(1024, 8 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Default: EMBEDDED_SESSION_TIMEOUT_MS embedded, 30,000 with CLICKHOUSE_URL. */
   TWS_CONSUMER_SESSION_TIMEOUT_MS: int(6_000, 300_000).optional(),
@@ -239,6 +240,8 @@ export interface Config {
   consumer: {
     group: string;
     batchMaxSnapshots: number;
+    /** The lifecycle consumer's ranges: its views hold each key's listings in arrays, so memory grows with the range. */
+    lifecycleBatchMaxSnapshots: number;
     sessionTimeoutMs: number;
     maxRecordBytes: number;
     windowGraceSeconds: number;
@@ -401,6 +404,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consumer: {
       group: e.TWS_CONSUMER_GROUP,
       batchMaxSnapshots: e.TWS_BATCH_MAX_SNAPSHOTS,
+      lifecycleBatchMaxSnapshots: e.TWS_LIFECYCLE_BATCH_MAX_SNAPSHOTS,
       sessionTimeoutMs,
       maxRecordBytes: e.TWS_MAX_RECORD_BYTES,
       windowGraceSeconds: e.TWS_WINDOW_GRACE_SECONDS,
