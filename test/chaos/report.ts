@@ -11,7 +11,7 @@ const ABOUT: Record<string, { file: string; what: string }> = {
   },
   'kill-loop': {
     file: '2-kill-loop.test.ts',
-    what: 'Two metrics-consumer processes in one consumer group (6 partitions, ranges of 7 records, session timeout 6 s) share one ClickHouse — the test process’s embedded store, served to both over IPC the way a server would be (embedded chDB allows one process per data directory). During a paced stream, one of the two, drawn at random, is SIGKILLed at a random moment (0–4 s) after it joined and restarted at once; every kill and restart is a rebalance. Checked: every snapshot exactly once in `snapshots`, `section_snapshots`, `zone_snapshots`, `raw_listings`; hourly and daily rollups equal the recomputation.',
+    what: "Two metrics-consumer processes in one consumer group (6 partitions, ranges of 7 records, session timeout 6 s) share one ClickHouse — the test process’s embedded store, served to both over IPC the way a server would be (embedded chDB allows one process per data directory). During a paced stream, one of the two, drawn at random, is SIGKILLed at a random moment (0–4 s) after it joined and restarted at once; every kill and restart is a rebalance. Checked: at least one kill landed mid-write (a replacement found its predecessor's range unfinished in the ledger and wrote it again); every snapshot exactly once in `snapshots`, `section_snapshots`, `zone_snapshots`, `raw_listings`; hourly and daily rollups equal the recomputation.",
   },
   'store-outage': {
     file: '3-store-outage.test.ts',
@@ -176,6 +176,7 @@ Each has a regression test in \`npm test\` (or in the suite itself) that fails o
 | 6, bad records | A **time beyond the range of Date** (a valid Avro long) threw in the ops consumer's row mapping: the partition stalled. | Plausible-time checks on every consumed topic (\`lib/records/plausible.ts\`): such records are dead-lettered as \`invalid\`. | \`test/foundation/plausible.test.ts\`, \`test/consumers/ops.test.ts\` |
 | 6, bad records | The scraper's control-topic consumers (requests, outcomes) had **no record size limit**. | \`TWS_MAX_RECORD_BYTES\` applies to them too. | the suite (scenario 6) |
 | 2, kill loop (cold stack) | Two consumer processes starting together **registered the same new subject at once**; Apicurio answered the loser with 409 (“A rule named 'COMPATIBILITY' already exists”) and the process exited. | The codec registers again when the subject appeared meanwhile. | \`test/foundation/registry.test.ts\` (8 concurrent registrations) |
+| 1, broker restart | After the listing lifecycle joined the metrics consumer's landing insert, every insert cost 0.8–1.0 s of CPU even for a few snapshots: at 30 snapshots/s in ranges of 10 the consumer **fell behind for good** after the 30 s outage (records produced after the restart not written within 180 s). | The lifecycle runs in its own consumer group (\`lifecycle_landing\`); an insert of 7 small snapshots now costs 0.41 s. | the suite (scenario 1) |
 | 7, security | chDB keeps per-query settings on the session: a dedup token and the analyst endpoint's limits leaked into later statements. | Every insert states its token; analyst SQL has its own connection. | \`test/chaos/8-regressions.test.ts\` |
 
 ## Scenarios
