@@ -141,6 +141,46 @@ async function ingest(c: Case): Promise<void> {
   }
 }
 
+/**
+ * One INSERT holding two partitions whose offsets repeat (0, 0, 1, 1, …), as a Kafka engine feeding
+ * snapshot_landing writes them: each record's partition is matched by snapshot id, like its offset.
+ */
+async function ingestTwoPartitions(c: Case): Promise<void> {
+  const [pa, pb] = [partition++, partition++];
+  const values = await Promise.all(c.snapshots.map((s) => codec.encode(topic, s)));
+  const records = c.snapshots.map((s, i) => ({
+    partition: i % 2 === 0 ? pa : pb,
+    offset: BigInt(i >> 1),
+    schemaId,
+    snapshotId: s.snapshot_id,
+    value: values[i]!,
+  }));
+  const writers = new Map([[schemaId, (await codec.writerSchema(schemaId)) as AvroType]]);
+  const ids = records.map((r) => `'${r.snapshotId}'`).join(', ');
+  const partitions = records.map((r) => r.partition).join(', ');
+  for (const part of landingParts(records, READER, writers, {
+    outlierRatio: 0.25,
+    excludeOutliers: true,
+    keepRawListings: true,
+  })) {
+    const select = part.select.replace(
+      `toUInt32(${pa}) AS kafka_partition`,
+      `transform(w.snapshot_id, [${ids}], CAST([${partitions}] AS Array(UInt32)), toUInt32(0)) AS kafka_partition`,
+    );
+    expect(select).not.toBe(part.select);
+    await store.insertEncoded({
+      table: TABLES.snapshotLanding,
+      columns: landingColumns(READER),
+      select,
+      format: 'AvroConfluent',
+      structure: part.structure,
+      body: part.body,
+      dedupToken: `${c.event}:mixed`,
+      formatSettings: { format_avro_schema_registry_url: registryUrlForClickHouse(config) },
+    });
+  }
+}
+
 /** What the model says, in offset order with one reference state (the history of the event). */
 function model(c: Case): Array<{ snapshot: ListingSnapshot; metrics: SnapshotMetrics }> {
   const medians = new TrailingMedians();
@@ -294,6 +334,47 @@ describe('ingest views', () => {
       { s: `${event}-2` },
     );
     expect(row).toEqual({ lowest_price_cents: 10_000, outlier_listings: 1 });
+    await check(c);
+  });
+
+  it('keep the snapshots of an insert of several partitions apart when their offsets repeat', async () => {
+    const event = uniqueId('mp-');
+    const zones = (k: number): Zone[] => [
+      {
+        zone_id: 'z',
+        name: 'Floor',
+        sections: [
+          {
+            name: `${100 + (k % 3)}`,
+            listings: Array.from({ length: 2 + k }, (_, i) => ({
+              listing_id: `l${i}`,
+              row: 'A',
+              quantity: 1 + (i % 4),
+              base_price_cents: 9_000 + 700 * k + 50 * i,
+              all_in_price_cents: 10_000 + 700 * k + 50 * i,
+              splits: null,
+            })),
+          },
+        ],
+      },
+    ];
+    // Scrape times strictly increasing with the order, so the model's history is the block's.
+    const c: Case = {
+      event,
+      snapshots: Array.from({ length: 6 }, (_, k) => ({
+        snapshot_id: `${event}-${k}`,
+        job_id: 'j',
+        event_id: event,
+        source: 's',
+        source_event_id: 'p',
+        scraped_at: T0 + k * HOUR,
+        event_starts_at: null,
+        zones: zones(k),
+        rejected: [],
+      })),
+      cuts: [],
+    };
+    await ingestTwoPartitions(c);
     await check(c);
   });
 });
