@@ -15,7 +15,7 @@ import { registryUrlForClickHouse } from '../../lib/registry/clickhouse-url.ts';
 import type { AvroCodec } from '../../lib/registry/codec.ts';
 import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runner.ts';
 import type { SnapshotRecord } from '../snapshots/header.ts';
-import { decodeSnapshot, firstCopies, writeLanding, writersOf } from '../snapshots/records.ts';
+import { decodeSnapshot, firstCopies, landingWrite } from '../snapshots/records.ts';
 import { publishListingChanges } from './publish.ts';
 
 export interface LifecycleHandlerDeps {
@@ -23,12 +23,9 @@ export interface LifecycleHandlerDeps {
   store: Store;
   codec: AvroCodec;
   producer: AvroProducer;
-  /** Publish the listing changes to Kafka (on by default). */
-  sideOutputs?: boolean;
 }
 
 export class LifecycleHandler implements BatchHandler<SnapshotRecord> {
-  readonly stats = { snapshots: 0, changes: 0 };
   private readonly registryUrl: string;
 
   constructor(private readonly deps: LifecycleHandlerDeps) {
@@ -41,28 +38,15 @@ export class LifecycleHandler implements BatchHandler<SnapshotRecord> {
 
   async prepare(records: SourceRecord<SnapshotRecord>[]): Promise<Prepared<SnapshotRecord>> {
     const { config, store, codec, producer } = this.deps;
-    const { keep, copies } = firstCopies(records, new Map());
-    const writers = await writersOf(codec, records);
     return {
-      encoded: {
-        table: TABLES.lifecycleLanding,
-        records: keep,
-        write: (subset, token) =>
-          writeLanding(
-            { config, store, registryUrl: this.registryUrl },
-            TABLES.lifecycleLanding,
-            subset,
-            token,
-            writers,
-          ),
-        // A rejected first copy: its next copy in the range is written instead.
-        replacementsFor: (rejected) =>
-          rejected.flatMap((r) => copies.get(r.value.header.snapshot_id)?.splice(0, 1) ?? []),
-      },
+      encoded: await landingWrite(
+        { config, store, codec, registryUrl: this.registryUrl },
+        TABLES.lifecycleLanding,
+        records,
+        firstCopies(records, new Map()),
+      ),
       publish: async (written) => {
-        this.stats.snapshots += written.length;
-        if (this.deps.sideOutputs === false) return;
-        this.stats.changes += await publishListingChanges(
+        await publishListingChanges(
           store,
           producer,
           written.map((r) => r.value.header),

@@ -14,7 +14,7 @@ import type { BatchHandler, Prepared, SourceRecord } from '../runner/batch-runne
 import { WindowTracker } from '../windows/tracker.ts';
 import type { SnapshotRecord } from './header.ts';
 import { writtenFrom, zoneRowsOf, type ZoneRow } from './queries.ts';
-import { decodeSnapshot, firstCopies, writeLanding, writersOf } from './records.ts';
+import { decodeSnapshot, firstCopies, landingWrite } from './records.ts';
 import { RollupEmitter } from './rollup-emitter.ts';
 
 const DAY_MS = 86_400_000;
@@ -73,26 +73,17 @@ export class SnapshotHandler implements BatchHandler<SnapshotRecord> {
       this.stats.duplicates++;
       recordsConsumed.inc({ topic: r.topic, result: 'duplicate' });
     }
-    const writers = await writersOf(codec, records);
     const side = this.deps.sideOutputs ?? true;
     const tracker = this.tracker(where.partition);
     let zones: ZoneRow[] = [];
     let written: SourceRecord<SnapshotRecord>[] = [];
     return {
-      encoded: {
-        table: TABLES.snapshotLanding,
-        records: keep,
-        write: (subset, token) =>
-          writeLanding(
-            { config, store, registryUrl: this.registryForClickHouse },
-            TABLES.snapshotLanding,
-            subset,
-            token,
-            writers,
-          ),
-        replacementsFor: (rejected) =>
-          rejected.flatMap((r) => copies.get(r.value.header.snapshot_id)?.splice(0, 1) ?? []),
-      },
+      encoded: await landingWrite(
+        { config, store, codec, registryUrl: this.registryForClickHouse },
+        TABLES.snapshotLanding,
+        records,
+        { keep, copies },
+      ),
       // After the rows are in: what ClickHouse computed for the snapshots that made it.
       publish: async (inClickHouse) => {
         written = inClickHouse;

@@ -5,7 +5,7 @@ import type { Store } from '../../lib/clickhouse/store.ts';
 import type { Config } from '../../lib/config.ts';
 import { loadSchemaText, type AvroCodec } from '../../lib/registry/codec.ts';
 import { lifecycleSettings } from '../lifecycle/settings.ts';
-import type { SourceRecord } from '../runner/batch-runner.ts';
+import type { EncodedWrite, SourceRecord } from '../runner/batch-runner.ts';
 import { SNAPSHOT_HEADER, type SnapshotRecord } from './header.ts';
 import { landingColumns, landingParts, type LandingRecord } from './landing.ts';
 import { validateSnapshotHeader } from './validate.ts';
@@ -26,22 +26,49 @@ export async function decodeSnapshot(codec: AvroCodec, value: Buffer | null, top
 }
 
 /** The writer schemas of `records`, fetched once each (the projection onto the columns needs them). */
-export async function writersOf(
-  codec: AvroCodec,
-  records: SourceRecord<SnapshotRecord>[],
-): Promise<Map<number, AvroType>> {
+async function writersOf(codec: AvroCodec, records: SourceRecord<SnapshotRecord>[]): Promise<Map<number, AvroType>> {
   const writers = new Map<number, AvroType>();
   for (const id of new Set(records.map((r) => r.value.schemaId)))
     writers.set(id, (await codec.writerSchema(id)) as AvroType);
   return writers;
 }
 
+interface LandingDeps {
+  config: Config;
+  store: Store;
+  codec: AvroCodec;
+  /** Where ClickHouse fetches the writer schemas (may carry credentials). */
+  registryUrl: string;
+}
+
+/**
+ * A range's write into `table` (snapshot_landing or lifecycle_landing), for the runner: the records
+ * `firstCopies` kept, and in place of a first copy ClickHouse rejects, its next copy in the range.
+ * The writer schemas of every record of the range are loaded, so a replacement of another schema
+ * version can be written too.
+ */
+export async function landingWrite(
+  deps: LandingDeps,
+  table: string,
+  records: SourceRecord<SnapshotRecord>[],
+  chosen: Pick<ReturnType<typeof firstCopies>, 'keep' | 'copies'>,
+): Promise<EncodedWrite<SnapshotRecord>> {
+  const writers = await writersOf(deps.codec, records);
+  return {
+    table,
+    records: chosen.keep,
+    write: (subset, token) => writeLanding(deps, table, subset, token, writers),
+    replacementsFor: (rejected) =>
+      rejected.flatMap((r) => chosen.copies.get(r.value.header.snapshot_id)?.splice(0, 1) ?? []),
+  };
+}
+
 /**
  * One range's records into `table` (snapshot_landing or lifecycle_landing) under `token`: one INSERT
  * per writer schema and size chunk (landing.ts), each decoded by ClickHouse from the registry.
  */
-export async function writeLanding(
-  deps: { config: Config; store: Store; registryUrl: string },
+async function writeLanding(
+  deps: LandingDeps,
   table: string,
   subset: SourceRecord<SnapshotRecord>[],
   token: string,
