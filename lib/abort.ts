@@ -51,6 +51,22 @@ export function pause(ms: number, signal: AbortSignal | undefined): Promise<void
   });
 }
 
+/**
+ * Checks `check` until it holds (true), every `pollMs`, for at most `waitMs`; false when time runs
+ * out or `signal` aborts first. The check runs at least once.
+ */
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  opts: { waitMs: number; pollMs: number; signal?: AbortSignal },
+): Promise<boolean> {
+  const deadline = Date.now() + opts.waitMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline || opts.signal?.aborted) return false;
+    await pause(opts.pollMs, opts.signal);
+  }
+}
+
 /** Resolves with `work`'s outcome, or with `undefined` and a call to `onTimeout` after `ms`. */
 export async function withinMs<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@
 // rows (its own consumer group), so the reader first waits, boundedly, for the lifecycle to have
 // judged the record's snapshot (`lifecycle_snapshots`); until then "no new listings" would be a
 // guess. On an event with several sources each source's scrape brings its own new listings.
-import { pause } from '../../lib/abort.ts';
+import { pollUntil } from '../../lib/abort.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import type { ZoneMetricsRecord } from './observation.ts';
 
@@ -26,16 +26,17 @@ export class NewListingsReader {
 
   /** The new listings at this record; null when the lifecycle did not judge its snapshot in time. */
   async of(m: ZoneMetricsRecord, signal?: AbortSignal): Promise<NewListings | null> {
-    const deadline = Date.now() + this.waitMs;
-    for (;;) {
-      const [judged] = await this.store.ingestQuery<{ n: number }>(
-        `SELECT count() AS n FROM lifecycle_snapshots WHERE event_id = {event:String} AND snapshot_id = {snapshot:String}`,
-        { event: m.event_id, snapshot: m.snapshot_id },
-      );
-      if (Number(judged?.n ?? 0) > 0) break;
-      if (Date.now() >= deadline || signal?.aborted) return null;
-      await pause(this.pollMs, signal);
-    }
+    const judged = await pollUntil(
+      async () => {
+        const [row] = await this.store.ingestQuery<{ n: number }>(
+          `SELECT count() AS n FROM lifecycle_snapshots WHERE event_id = {event:String} AND snapshot_id = {snapshot:String}`,
+          { event: m.event_id, snapshot: m.snapshot_id },
+        );
+        return Number(row?.n ?? 0) > 0;
+      },
+      { waitMs: this.waitMs, pollMs: this.pollMs, signal },
+    );
+    if (!judged) return null;
     const rows = await this.store.ingestQuery<{ section: string; n: number }>(
       `SELECT section, count() AS n FROM listing_changes
        WHERE event_id = {event:String} AND snapshot_id = {snapshot:String} AND zone = {zone:String} AND kind = 'new'

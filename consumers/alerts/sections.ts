@@ -8,7 +8,7 @@
 // that shows writes late (a server replica).
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
-import { pause } from '../../lib/abort.ts';
+import { pollUntil } from '../../lib/abort.ts';
 import type { Observation, ZoneMetricsRecord } from './observation.ts';
 
 interface SectionRow {
@@ -44,17 +44,18 @@ export class SectionReader {
       zone: m.zone,
       age: this.maxAgeSeconds,
     };
-    const deadline = Date.now() + this.waitMs;
-    for (;;) {
-      const [own] = await this.store.ingestQuery<{ n: number }>(
-        `SELECT count() AS n FROM snapshots
-         WHERE event_id = {event:String} AND scraped_at = {at:DateTime64(3, 'UTC')} AND snapshot_id = {snapshot:String}`,
-        params,
-      );
-      if (Number(own?.n ?? 0) > 0) break;
-      if (Date.now() >= deadline || signal?.aborted) return null;
-      await pause(this.pollMs, signal);
-    }
+    const shown = await pollUntil(
+      async () => {
+        const [own] = await this.store.ingestQuery<{ n: number }>(
+          `SELECT count() AS n FROM snapshots
+           WHERE event_id = {event:String} AND scraped_at = {at:DateTime64(3, 'UTC')} AND snapshot_id = {snapshot:String}`,
+          params,
+        );
+        return Number(own?.n ?? 0) > 0;
+      },
+      { waitMs: this.waitMs, pollMs: this.pollMs, signal },
+    );
+    if (!shown) return null;
     const rows = await this.store.ingestQuery<SectionRow>(
       `SELECT section, min(lowest_price_cents) AS lowest_price_cents, min(lowest_base_price_cents) AS lowest_base_price_cents,
               min(lowest_price_2_cents) AS lowest_price_2_cents, min(lowest_price_4_cents) AS lowest_price_4_cents,
