@@ -141,6 +141,19 @@ async function ingest(c: Case): Promise<void> {
   }
 }
 
+/** Snapshot `i` of `event`, scraped `i` hours after T0 on source 's'. */
+const hourly = (event: string, i: number, zones: Zone[]): ListingSnapshot => ({
+  snapshot_id: `${event}-${i}`,
+  job_id: 'j',
+  event_id: event,
+  source: 's',
+  source_event_id: 'p',
+  scraped_at: T0 + i * HOUR,
+  event_starts_at: null,
+  zones,
+  rejected: [],
+});
+
 /**
  * One INSERT holding two partitions whose offsets repeat (0, 0, 1, 1, …), as a Kafka engine feeding
  * snapshot_landing writes them: each record's partition is matched by snapshot id, like its offset.
@@ -307,17 +320,7 @@ describe('ingest views', () => {
       }));
     const z = (ls: Listing[]): Zone[] => [{ zone_id: 'z', name: 'Floor', sections: [{ name: '101', listings: ls }] }];
     const event = uniqueId('ff-');
-    const snap = (i: number, zs: Zone[]): ListingSnapshot => ({
-      snapshot_id: `${event}-${i}`,
-      job_id: 'j',
-      event_id: event,
-      source: 's',
-      source_event_id: 'p',
-      scraped_at: T0 + i * HOUR,
-      event_starts_at: null,
-      zones: zs,
-      rejected: [],
-    });
+    const snap = (i: number, zs: Zone[]) => hourly(event, i, zs);
     // Two normal scrapes in one range, then a scrape whose only cheap listing is 5% of the level.
     const c: Case = {
       event,
@@ -361,17 +364,7 @@ describe('ingest views', () => {
     // Scrape times strictly increasing with the order, so the model's history is the block's.
     const c: Case = {
       event,
-      snapshots: Array.from({ length: 6 }, (_, k) => ({
-        snapshot_id: `${event}-${k}`,
-        job_id: 'j',
-        event_id: event,
-        source: 's',
-        source_event_id: 'p',
-        scraped_at: T0 + k * HOUR,
-        event_starts_at: null,
-        zones: zones(k),
-        rejected: [],
-      })),
+      snapshots: Array.from({ length: 6 }, (_, k) => hourly(event, k, zones(k))),
       cuts: [],
     };
     await ingestTwoPartitions(c);
