@@ -112,8 +112,8 @@ export async function prepareReplay(
   }
   await rebuildRollups(store);
   await rebuildLifecycle(store);
-  for (const group of all)
-    await setCommittedOffsets(kafka, group, plan.topic, new Map(plan.partitions.map((p) => [p.partition, p.start])));
+  const starts = new Map(plan.partitions.map((p) => [p.partition, p.start]));
+  for (const group of all) await setCommittedOffsets(kafka, group, plan.topic, starts);
 }
 
 /**

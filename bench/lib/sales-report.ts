@@ -17,7 +17,7 @@ export function salesMarkdown(r: SalesInferenceResults): string[] {
   return [
     `**7. Sales inference**: ${r.events} simulated events scraped every 5 minutes over the last ${r.days} day(s) before ` +
       `their start (${int(r.snapshots)} snapshots, ${int(r.listings)} listings, ${r.partialSnapshots} partial ones skipped), ` +
-      `through the metrics consumer (${int(r.listingsPerSecond)} listings/s, ${r.cpuMsPer1000Listings} CPU ms per 1,000, ` +
+      `through the metrics and lifecycle consumers (${int(r.listingsPerSecond)} listings/s, ${r.cpuMsPer1000Listings} CPU ms per 1,000, ` +
       `lifecycle and metrics together); relist window ${r.relistWindowHours} h, cutoff ${r.eventEndCutoffMinutes} min. ` +
       `Truth (the simulator's sales log): ${int(r.truth.sales)} sales of ${int(r.truth.tickets)} tickets, ` +
       `${int(r.truth.withdrawals)} withdrawals, ${int(r.truth.relists)} relists.`,

@@ -1,8 +1,8 @@
-// Phase 1a: our metrics consumer (startConsumers({ only: 'metrics' }), exactly-once, product defaults);
-// phase 1e runs it with BENCH_CONSUMER=lifecycle: the lifecycle consumer over the same records.
+// Phase 1a: our metrics consumer (startConsumers({ only: 'metrics' }), exactly-once, product defaults)
 // reads the data set from the broker into a fresh embedded chDB. Measures listings/s from start to the
 // last range written, CPU seconds of the whole process (chDB threads included) and peak RSS, then
-// dumps the section metrics for the comparison with the Kafka-engine baseline.
+// dumps the section metrics for the comparison with the Kafka-engine baseline. Phase 1e runs this file
+// with BENCH_CONSUMER=lifecycle: the lifecycle consumer over the same records, measured the same way.
 import { join } from 'node:path';
 import { ensureSchema } from '../../consumers/schema.ts';
 import { createStore } from '../../lib/clickhouse/store.ts';
