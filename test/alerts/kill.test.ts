@@ -93,6 +93,15 @@ class Child {
     throw new Error(`alerter child: no ${what} within ${timeoutMs} ms: ${this.out.slice(-500)}`);
   }
 
+  /**
+   * Resolves once the child's rule index holds the rule. A metric evaluated before the rule is read
+   * is not evaluated for it (docs/alerts.md), so a test publishes the metrics that should fire only
+   * after this: without it the running child can evaluate (and commit) them first, and nothing fires.
+   */
+  async knows(ruleId: string): Promise<void> {
+    await this.waitFor(`rule ${ruleId} read`, new RegExp(`^rule ${ruleId}$`, 'm'), 60_000);
+  }
+
   kill(): Promise<void> {
     return new Promise((resolve) => {
       if (this.proc.exitCode !== null || this.proc.signalCode !== null) return resolve();
@@ -194,6 +203,7 @@ describe('SIGKILL of the alerter between evaluation and delivery', () => {
     const at = T0 + MIN;
     const id = firingId(rule, 'z1', at);
     expected.set(id, '/hang');
+    await child.knows(rule);
     await publishMetrics(producer, compute([scrape('evt-b', at, 9_500)]).records);
     await waitFor('the first attempt, held open', async () => receiver.at('/hang').length === 1, 60_000);
     await child.kill();
@@ -221,6 +231,7 @@ describe('SIGKILL of the alerter between evaluation and delivery', () => {
       if (p < 10_000) expected.set(firingId(rule, 'z1', T0 + (10 + i) * MIN), '/c');
     });
     expect(expected.size).toBe(2 + 6);
+    await child.knows(rule);
     await publishMetrics(producer, compute(scrapes).records);
     const rand = prng(7);
     for (let k = 0; k < 3; k++) {

@@ -1,5 +1,7 @@
 // An alerter process for crash tests: runs the alerter from the environment's config on its own
-// embedded ClickHouse, prints "ready" once its metrics consumer fetches, then a status line
+// embedded ClickHouse, prints "ready" once its metrics consumer fetches, `rule <id>` for each rule
+// its index holds (so a test publishes metrics only once the rule they should fire is known: a rule
+// read after its scrape is not evaluated on it), a status line
 // (`status {"firings":n,"delivered":n}`) whenever its outbox changes, and with
 // TWS_EXPECT_DELIVERED set, "done <dump>" (firings and delivery outcomes as JSON) once that many
 // deliveries are final, and exits. The test SIGKILLs it at chosen or random points in between.
@@ -29,7 +31,13 @@ const dump = async () => ({
 });
 
 let last = '';
+const rules = new Set<string>();
 const timer = setInterval(async () => {
+  for (const { rule_id } of alerter.index.list()) {
+    if (rules.has(rule_id)) continue;
+    rules.add(rule_id);
+    process.stdout.write(`rule ${rule_id}\n`);
+  }
   const d = await dump().catch(() => undefined);
   if (!d) return;
   const delivered = d.deliveries.filter((x) => x.status === 'delivered').length;
