@@ -20,6 +20,9 @@ export interface ProcessLoad {
   eventLoopUtilization: number;
   /** CPU of the API process (all threads, chDB's included) per request, ms. */
   cpuMsPerRequest: number;
+  /** Event-loop delay of the API process during the run (p99 and max, ms): JavaScript that held it. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 export interface HttpRun {
@@ -75,10 +78,17 @@ async function floorRun(phase: PhaseProcess, cmd: 'floor' | 'floor-plain', args:
 async function measured(phase: PhaseProcess, run: () => Promise<HttpRun>): Promise<HttpRun> {
   await phase.request('mark');
   const r = await run();
-  const load = await phase.request<{ eventLoopUtilization: number; cpuSeconds: number }>('mark');
+  const load = await phase.request<{
+    eventLoopUtilization: number;
+    cpuSeconds: number;
+    loopDelayP99Ms: number;
+    loopDelayMaxMs: number;
+  }>('mark');
   r.apiProcess = {
     eventLoopUtilization: load.eventLoopUtilization,
     cpuMsPerRequest: r.requests ? round((load.cpuSeconds * 1000) / r.requests) : NaN,
+    loopDelayP99Ms: load.loopDelayP99Ms,
+    loopDelayMaxMs: load.loopDelayMaxMs,
   };
   return r;
 }
@@ -173,7 +183,9 @@ export async function runApiBench(run: { runId: string; spec: DatasetSpec; scale
       for (const e of ENDPOINTS) {
         const r = await measured(phase, () => cannon(port, e, shape, connections, seconds));
         underIngest[e] = r;
-        log(`3: under ingest ${e}: p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requestsPerSecond} req/s`);
+        log(
+          `3: under ingest ${e}: p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.requestsPerSecond} req/s, ${JSON.stringify(r.apiProcess)}`,
+        );
       }
       const ingest = await phase.request<Record<string, unknown>>('ingest-stop');
       log(`3: ingested meanwhile: ${JSON.stringify(ingest)}`);

@@ -8,6 +8,7 @@
 //   ingest-stop   stops it and reports what it ingested meanwhile
 // The orchestrator drives autocannon against the port from its own process.
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EventCatalog, catalogRow } from '../../lib/catalog/catalog.ts';
 import { migrate } from '../../lib/clickhouse/migrate.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
@@ -231,6 +232,8 @@ phaseMain(async () => {
   }
 
   let lastMark = { elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   await serveCommands({
     floor: async (args) => {
       const { endpoint, seconds, connections } = args as { endpoint: Endpoint; seconds: number; connections: number };
@@ -283,7 +286,14 @@ phaseMain(async () => {
       const elu = performance.eventLoopUtilization(lastMark.elu);
       const cpu = cpuSeconds(lastMark.cpu);
       lastMark = { elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
-      return { eventLoopUtilization: round(elu.utilization), cpuSeconds: round(cpu) };
+      const delay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+      loopDelay.reset();
+      return {
+        eventLoopUtilization: round(elu.utilization),
+        cpuSeconds: round(cpu),
+        loopDelayP99Ms: round(delay.p99),
+        loopDelayMaxMs: round(delay.max),
+      };
     },
     'rss-reset': async () => resetPeakRss(),
     'rss-peak': async () => peakRssMiB(),
