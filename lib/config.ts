@@ -95,6 +95,11 @@ const envShape = z.object({
     .regex(/^[A-Za-z0-9_.{}-]+$/, 'a cluster name from remote_servers (letters, digits, "_", ".", "-", or a {macro})')
     .optional(),
   TWS_CHDB_PATH: z.string().optional(),
+  /**
+   * The nice value of the ClickHouse threads that run ingest work (os_thread_priority on writes and on
+   * the consumers' reads): API reads win the cores while a backlog is ingested. 0 turns it off.
+   */
+  TWS_CLICKHOUSE_INGEST_NICE: int(0, 19).default(10),
 
   /** Deprecated: which source TWS_SOURCE_BASE_URL / TWS_SOURCE_PATH apply to (lib/sources/settings.ts). */
   TWS_SOURCE: z.enum(SOURCE_NAMES).optional(),
@@ -205,8 +210,10 @@ export interface Config {
         cluster?: string;
         /** An https:// URL's private CA and client certificate (lib/clickhouse/tls.ts). */
         tls?: { caFile?: string; certFile?: string; keyFile?: string };
+        /** os_thread_priority of ingest work (TWS_CLICKHOUSE_INGEST_NICE); 0 or absent: none. */
+        ingestNice?: number;
       }
-    | { mode: 'embedded'; path: string; database: string };
+    | { mode: 'embedded'; path: string; database: string; ingestNice?: number };
   /**
    * The local dev stack's ports, and whether the clients point at it (`kafka`, `registry`): `tws up`
    * starts only those services. KAFKA_BROKERS and SCHEMA_REGISTRY_URL default to the stack's addresses.
@@ -371,11 +378,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           password: e.CLICKHOUSE_PASSWORD,
           database: e.CLICKHOUSE_DATABASE,
           ...(e.TWS_CLICKHOUSE_CLUSTER ? { cluster: e.TWS_CLICKHOUSE_CLUSTER } : {}),
+          ingestNice: e.TWS_CLICKHOUSE_INGEST_NICE,
           ...((e.CLICKHOUSE_CA_FILE ?? e.CLICKHOUSE_CERT_FILE) !== undefined && {
             tls: { caFile: e.CLICKHOUSE_CA_FILE, certFile: e.CLICKHOUSE_CERT_FILE, keyFile: e.CLICKHOUSE_KEY_FILE },
           }),
         }
-      : { mode: 'embedded', path: resolve(e.TWS_CHDB_PATH ?? `${dataDir}/chdb`), database: e.CLICKHOUSE_DATABASE },
+      : {
+          mode: 'embedded',
+          path: resolve(e.TWS_CHDB_PATH ?? `${dataDir}/chdb`),
+          database: e.CLICKHOUSE_DATABASE,
+          ingestNice: e.TWS_CLICKHOUSE_INGEST_NICE,
+        },
     source: {
       ratePerMinute: e.TWS_RATE_LIMIT_PER_MINUTE,
       concurrency: e.TWS_SCRAPE_CONCURRENCY,

@@ -95,8 +95,9 @@ export interface Store {
  * What every insert states. The token always, empty when it has none: chDB keeps settings on the
  * session, so an insert that said nothing would reuse the previous insert's token and be dropped.
  */
-function insertSettings(dedupToken: string): ClickHouseSettings {
+function insertSettings(dedupToken: string, background: ClickHouseSettings): ClickHouseSettings {
   return {
+    ...background,
     insert_deduplicate: 1,
     insert_deduplication_token: dedupToken,
     // Dedup by the token for INSERT … SELECT too, whatever ClickHouse thinks of the SELECT.
@@ -108,6 +109,15 @@ function insertSettings(dedupToken: string): ClickHouseSettings {
     // for ~20 % more CPU, taken from the reads and the consumer on a small machine (issue 7).
     input_format_parallel_parsing: 0,
   } as ClickHouseSettings;
+}
+
+/**
+ * Ingest work runs at a lower OS priority than reads (issue 12: a backlog being ingested took the
+ * cores from API reads). ClickHouse renices the query's threads for its duration; it does so only
+ * where it has CAP_SYS_NICE (root, or the server package's capability) and otherwise ignores it.
+ */
+function backgroundSettings(nice: number): ClickHouseSettings {
+  return (nice > 0 ? { os_thread_priority: nice } : {}) as ClickHouseSettings;
 }
 
 const NETWORK_CODES = new Set([
@@ -274,7 +284,13 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
     rmSync(scratchDir, { recursive: true, force: true });
     mkdirSync(scratchDir, { recursive: true });
   }
-  const store = new ClickHouseStore(cfg.mode, database, { writer, reader, sandbox, ingestReader }, scratchDir);
+  const store = new ClickHouseStore(
+    cfg.mode,
+    database,
+    { writer, reader, sandbox, ingestReader },
+    backgroundSettings(cfg.ingestNice ?? 0),
+    scratchDir,
+  );
   store.cluster = cluster;
   return store;
 }
@@ -292,6 +308,8 @@ class ClickHouseStore implements Store {
     readonly mode: 'embedded' | 'server',
     readonly database: string,
     clients: Record<'writer' | 'reader' | 'sandbox' | 'ingestReader', ClickHouseClient>,
+    /** Settings of ingest work: every write and the consumers' reads (backgroundSettings). */
+    private readonly background: ClickHouseSettings,
     /** Embedded: where insertEncoded stages its bytes for file(). */
     private readonly scratchDir?: string,
   ) {
@@ -299,8 +317,9 @@ class ClickHouseStore implements Store {
   }
 
   ingestQuery<T>(sql: string, params?: QueryParams): Promise<T[]> {
-    if (this.mode === 'server') return this.select<T>(this.reader, sql, params);
-    return this.select<T>(this.ingestReader, params ? inlineParams(sql, params) : sql);
+    const settings = this.background as QuerySettings;
+    if (this.mode === 'server') return this.select<T>(this.reader, sql, params, settings);
+    return this.select<T>(this.ingestReader, params ? inlineParams(sql, params) : sql, undefined, settings);
   }
 
   sandboxQuery<T>(sql: string, params: QueryParams | undefined, settings: QuerySettings): Promise<T[]> {
@@ -346,7 +365,7 @@ class ClickHouseStore implements Store {
     this.faults.check('write');
     const compact = opts.columns !== undefined;
     const settings: ClickHouseSettings = {
-      ...insertSettings(opts.dedupToken ?? ''),
+      ...insertSettings(opts.dedupToken ?? '', this.background),
       date_time_input_format: compact ? 'basic' : 'best_effort',
     };
     try {
@@ -365,7 +384,7 @@ class ClickHouseStore implements Store {
   async insertEncoded(opts: EncodedInsert): Promise<void> {
     this.faults.check('write');
     const head = `INSERT INTO ${opts.table} (${opts.columns.join(', ')}) SELECT ${opts.select}`;
-    const settings = { ...insertSettings(opts.dedupToken), ...opts.formatSettings };
+    const settings = { ...insertSettings(opts.dedupToken, this.background), ...opts.formatSettings };
     try {
       if (this.mode === 'server') {
         await this.writer.exec({

@@ -122,6 +122,21 @@ describe('embedded ClickHouse (chDB) and migrations', () => {
     expect(rows).toEqual([{ n: 3 }]);
   });
 
+  it('runs ingest work at TWS_CLICKHOUSE_INGEST_NICE and API reads at normal priority', async () => {
+    expect(cfg.clickhouse.ingestNice).toBe(10); // the default
+    const setting = `toInt64(getSetting('os_thread_priority'))`;
+    expect(await store.ingestQuery(`SELECT ${setting} AS p`)).toEqual([{ p: 10 }]);
+    expect(await store.query(`SELECT ${setting} AS p`)).toEqual([{ p: 0 }]);
+    // A column default is computed in the insert's context: the write ran with the setting too.
+    await store.command(`CREATE TABLE nice_probe (k UInt8, p Int64 DEFAULT ${setting}) ENGINE = Memory`);
+    try {
+      await store.insert('nice_probe', [{ k: 1 }]);
+      expect(await store.query('SELECT k, p FROM nice_probe')).toEqual([{ k: 1, p: 10 }]);
+    } finally {
+      await store.command('DROP TABLE nice_probe');
+    }
+  });
+
   it('analyst settings stay on the sandbox connection', async () => {
     // readonly last: the limits first, then nothing can change (as api/queries/adhoc.ts does).
     const limits: QuerySettings = { max_result_rows: '5', result_overflow_mode: 'throw', readonly: '1' };
