@@ -38,6 +38,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { recordsConsumed, rowsWritten, sinkBackpressure } from '../../lib/metrics.ts';
 import type { AvroCodec } from '../../lib/registry/codec.ts';
 import { backoffDelay, sleep } from '../../lib/retry.ts';
+import { TimeSlicer } from '../../lib/time-slice.ts';
 import { afterFlush, cursorFromLedger, flushAtEnd, rangeOf, startBatch, stepRecord, type Cursor } from './cursor.ts';
 import { OffsetLedger } from './offset-ledger.ts';
 import { RunnerStates, type RunnerState } from './state.ts';
@@ -324,6 +325,8 @@ export class BatchRunner<T> {
     const { first, last } = rangeOf(ps.cursor, BigInt(messages[0]!.offset), BigInt(messages.at(-1)!.offset));
     const good: SourceRecord<T>[] = [];
     const poison: Poison[] = [];
+    // Decoding a range is JavaScript per record: let API requests in between (lib/time-slice.ts).
+    const slicer = new TimeSlicer();
     for (const message of messages) {
       try {
         good.push(await this.decode(topic, partition, message, heartbeat, stale));
@@ -331,6 +334,7 @@ export class BatchRunner<T> {
         if (err instanceof PoisonRecordError) poison.push({ message, err });
         else throw err;
       }
+      await slicer.tick();
     }
     if (stale()) return;
     // Handlers read (e.g. duplicate lookups) before they change any state, so a failed read can be retried.
