@@ -112,6 +112,19 @@ export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Prom
   });
 }
 
+/** Every topic name on the cluster. */
+export function listTopics(kafka: Kafka): Promise<string[]> {
+  return withAdmin(kafka, (admin) => admin.listTopics());
+}
+
+/** Deletes the named topics, a few hundred per request (a broker deletes thousands slowly). */
+export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
+  await withAdmin(kafka, async (admin) => {
+    for (let i = 0; i < topics.length; i += 200)
+      await admin.deleteTopics({ topics: topics.slice(i, i + 200), timeout: 60_000 });
+  });
+}
+
 /** Total lag of a consumer group over the given topics (end offset minus committed offset). */
 export async function consumerLag(kafka: Kafka, groupId: string, topics: string[]): Promise<number> {
   return withAdmin(kafka, async (admin) => {
