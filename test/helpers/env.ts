@@ -6,8 +6,12 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { stackEndpoints } from '../../deploy/stack/stack.mjs';
 
+/**
+ * A name no other file or run uses. Within a test run it carries the run's token (TWS_TEST_RUN, set
+ * by the global setup, test/setup/stack.ts), which is how the run finds and deletes its topics.
+ */
 export function uniqueId(prefix = 't'): string {
-  return `${prefix}${randomBytes(4).toString('hex')}`;
+  return `${prefix}${process.env.TWS_TEST_RUN ?? ''}${randomBytes(4).toString('hex')}`;
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
