@@ -28,10 +28,11 @@ export interface AppDeps {
   alertRules?: AlertRules;
   /** Readiness of Kafka and the schema registry; /readyz skips the check when absent. */
   kafkaReady?: () => Promise<boolean>;
-  /** Records behind the end of the topics; /metrics sets tws_consumer_lag_records from it. */
-  consumerLag?: () => Promise<number>;
-  /** The `group` label for the lag gauge (default "tws-metrics"). */
-  consumerGroup?: string;
+  /**
+   * Records behind the end of the snapshot topic, per consumer group (metrics and lifecycle);
+   * /metrics sets tws_consumer_lag_records{group} from it.
+   */
+  consumerLag?: () => Promise<Record<string, number>>;
   /** Logs unexpected errors (500s); silent when absent. Never receives keys. */
   logger?: Logger;
   /** The clock, for tests. */

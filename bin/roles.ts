@@ -15,7 +15,7 @@ import { createApp } from '../api/app.ts';
 import { mountDashboard } from '../api/dashboard/index.ts';
 import { startApi } from '../api/server.ts';
 import { ensureSchema } from '../consumers/schema.ts';
-import { startConsumers, type ConsumerName } from '../consumers/service.ts';
+import { snapshotGroups, startConsumers, type ConsumerName } from '../consumers/service.ts';
 import { startAlerter } from '../consumers/alerts/service.ts';
 import { Alerter } from '../producers/alerts.ts';
 import { Scheduler } from '../producers/scheduler.ts';
@@ -85,9 +85,14 @@ export async function startApiRole(ctx: Context, store: Store): Promise<Handle &
     catalog,
     ...(alerts ? { alertRules: alerts.rules } : {}),
     logger: ctx.log.child({ component: 'api' }),
-    consumerGroup: ctx.config.consumer.group,
     kafkaReady: kafka.ready,
-    consumerLag: () => consumerLag(ctx.kafka, ctx.config.consumer.group, [topics.snapshots]),
+    // Both groups over the snapshot topic: the lifecycle's lag is its own (it may trail the metrics).
+    consumerLag: async () =>
+      Object.fromEntries(
+        await Promise.all(
+          snapshotGroups(ctx.config).map(async (g) => [g, await consumerLag(ctx.kafka, g, [topics.snapshots])]),
+        ),
+      ),
     dashboard: mountDashboard,
   });
   const server = await startApi(app, { host: ctx.config.api.host, port: ctx.config.api.port });

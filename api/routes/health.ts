@@ -109,8 +109,8 @@ export function healthRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       if (deps.consumerLag) {
         // A failing or slow lag source keeps the last value: the scrape itself must not fail.
-        const lag = await within(deps.consumerLag, Number.NaN);
-        if (Number.isFinite(lag)) consumerLag.set({ group: deps.consumerGroup ?? 'tws-metrics' }, lag);
+        const lags = await within(deps.consumerLag, {} as Record<string, number>);
+        for (const [group, lag] of Object.entries(lags)) if (Number.isFinite(lag)) consumerLag.set({ group }, lag);
       }
       return c.text(await registry.metrics(), 200, {
         'Content-Type': registry.contentType,

@@ -33,7 +33,12 @@ beforeEach(async () => {
   await migrate(store);
   catalog = new EventCatalog({ store });
   await seed(store, catalog);
-  app = createApp({ store, config: apiConfig(), catalog, consumerLag: async () => 7 });
+  app = createApp({
+    store,
+    config: apiConfig(),
+    catalog,
+    consumerLag: async () => ({ 'tws-metrics': 7, 'tws-metrics-lifecycle': 12 }),
+  });
 });
 afterEach(async () => {
   await store?.close();
@@ -813,6 +818,7 @@ describe('access and HTTP', () => {
     );
     expect(m.text).not.toContain('evt-a');
     expect(m.text).toContain('tws_consumer_lag_records{group="tws-metrics"} 7');
+    expect(m.text).toContain('tws_consumer_lag_records{group="tws-metrics-lifecycle"} 12');
     expect(await registry.getSingleMetricAsString('tws_http_requests_total')).toContain('route="unmatched"');
 
     const doc = await call('/openapi.json');
