@@ -106,22 +106,26 @@ async function createMissingTopics(kafka: Kafka, cfg: Config['kafka'], only?: To
 }
 
 export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-    if (topics.length) await admin.deleteTopics({ topics });
-  });
+  await deleteTopicsWhere(kafka, (t) => t.startsWith(`${prefix}.`));
 }
 
-/** Every topic name on the cluster. */
-export function listTopics(kafka: Kafka): Promise<string[]> {
-  return withAdmin(kafka, (admin) => admin.listTopics());
-}
-
-/** Deletes the named topics, a few hundred per request (a broker deletes thousands slowly). */
-export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
+/**
+ * Deletes the topics `which` picks, a few hundred per request (a broker deletes thousands slowly), and
+ * returns their names. `timeoutMs`: how long the broker may take per request (kafkajs' default else).
+ */
+export async function deleteTopicsWhere(
+  kafka: Kafka,
+  which: (topic: string) => boolean,
+  opts: { timeoutMs?: number } = {},
+): Promise<string[]> {
+  return withAdmin(kafka, async (admin) => {
+    const topics = (await admin.listTopics()).filter(which);
     for (let i = 0; i < topics.length; i += 200)
-      await admin.deleteTopics({ topics: topics.slice(i, i + 200), timeout: 60_000 });
+      await admin.deleteTopics({
+        topics: topics.slice(i, i + 200),
+        ...(opts.timeoutMs !== undefined && { timeout: opts.timeoutMs }),
+      });
+    return topics;
   });
 }
 

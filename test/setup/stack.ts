@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { stackDown, stackEndpoints, stackUp } from '../../deploy/stack/stack.mjs';
 import { loadConfig } from '../../lib/config.ts';
-import { createKafka, deleteTopics, listTopics, type Kafka } from '../../lib/kafka/client.ts';
+import { createKafka, deleteTopicsWhere, type Kafka } from '../../lib/kafka/client.ts';
 import { silentLogger } from '../../lib/logger.ts';
 
 const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
@@ -36,8 +36,7 @@ export async function teardown(): Promise<void> {
   if (cleanup && token) {
     cleanup = false;
     try {
-      const mine = (await listTopics(kafka())).filter((t) => t.includes(token));
-      await deleteTopics(kafka(), mine);
+      const mine = await deleteTopicsWhere(kafka(), (t) => t.includes(token), { timeoutMs: 60_000 });
       if (mine.length > 0) log(`deleted the ${mine.length} topics of this run (${token})`);
     } catch (err) {
       log(`could not delete this run's topics: ${(err as Error).message}`);
