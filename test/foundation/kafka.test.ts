@@ -6,6 +6,7 @@ import { readRaw, sendRaw } from '../../lib/kafka/raw.ts';
 import { topicNames } from '../../lib/kafka/topics.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ScrapeOutcome } from '../../lib/model.ts';
+import { scrapeOutcome } from '../../producers/outcome.ts';
 import { testConfig, uniqueId } from '../helpers/env.ts';
 import { readTopic } from '../support/read-topic.ts';
 
@@ -49,19 +50,14 @@ describe('real Kafka broker (KRaft)', () => {
         'scrapeOutcomes',
         Array.from({ length: N }, (_, i) => ({
           key: `evt-${i % 3}`,
-          value: {
-            job_id: `job-${i}`,
-            event_id: `evt-${i % 3}`,
-            worker_id: 'w',
-            status: 'ok' as const,
-            error_kind: null,
+          value: scrapeOutcome({ job_id: `job-${i}`, event_id: `evt-${i % 3}` }, 'w', 1_700_000_000_000 + i, {
+            status: 'ok',
             attempts: 1,
             retries: 0,
-            snapshot_id: null,
+            snapshotId: `snap-${i}`,
             listings: 0,
             rejected: 0,
-            finished_at: 1_700_000_000_000 + i,
-          },
+          }),
         })),
       );
     } finally {
