@@ -10,7 +10,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 export const SLICE_MS = 5;
 
 export class TimeSlicer {
-  private started = performance.now();
+  private started: number;
   /** How often tick() gave the loop a turn. */
   yields = 0;
 
