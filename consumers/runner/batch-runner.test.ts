@@ -322,6 +322,53 @@ describe('BatchRunner', () => {
     await r.stop();
   });
 
+  it('with partitions side by side, backs off until every retrying partition got through', async () => {
+    const w = new World();
+    // Each partition's prepare fails until its gate opens.
+    const open = new Set<number>();
+    const r = await runner(
+      w,
+      jsonHandler({
+        prepare: async (records, where) => {
+          if (!open.has(where.partition)) throw new StoreUnavailableError(`down for ${where.partition}`);
+          return { inserts: [{ table: 'rows', rows: records.map((x) => x.value) }] };
+        },
+      }),
+    );
+    const p0 = w.deliver(0, [0]);
+    const p1 = w.deliver(1, [0]);
+    await until(() => r.stats.retries >= 4);
+    open.add(1);
+    await p1;
+    expect(r.state).toBe('backing-off'); // partition 0 still retries
+    open.add(0);
+    await p0;
+    expect(r.state).toBe('running');
+    expect(w.log.filter((l) => l.startsWith('commit')).sort()).toEqual(['commit 0@1', 'commit 1@1']);
+  });
+
+  it('is running again when a retried batch is abandoned (partition reassigned)', async () => {
+    const w = new World();
+    const r = await runner(w, jsonHandler());
+    w.storeFailures = Array.from({ length: 1000 }, () => new StoreUnavailableError('down'));
+    let stale = false;
+    const abandoned = w.eachBatch!({
+      topic: TOPIC,
+      partition: 0,
+      messages: [{ offset: '0', key: null, value: Buffer.from('{"n":0}') }],
+      resolveOffset: () => {},
+      heartbeat: async () => {},
+      isRunning: () => true,
+      isStale: () => stale,
+    });
+    await until(() => r.state === 'backing-off');
+    stale = true;
+    await abandoned;
+    // The new owner writes the range; this member has nothing left to retry.
+    expect(r.state).toBe('running');
+    expect(w.log.filter((l) => l.startsWith('commit'))).toEqual([]);
+  });
+
   it('stops while backing off: the write is abandoned uncommitted, the state ends stopped', async () => {
     const w = new World();
     const r = await runner(w, jsonHandler());

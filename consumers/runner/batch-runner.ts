@@ -121,12 +121,19 @@ export interface RunnerOptions<T> {
   retry?: { initialDelayMs: number; maxDelayMs: number };
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
+  /**
+   * Partitions whose ranges are handled side by side (default 1). Each partition still runs its
+   * steps in order; while one partition's insert runs in ClickHouse, another's records are decoded,
+   * looked up and published. The handler must keep its per-partition state apart.
+   */
+  partitionsAtOnce?: number;
   /** Test seam: the group membership (default: joinGroup on `kafka`). */
   join?: (opts: {
     groupId: string;
     topics: string[];
     fromBeginning: boolean;
     sessionTimeoutMs?: number;
+    partitionsAtOnce?: number;
   }) => Promise<GroupConsumer>;
   /** Test seam: the ledger (default: OffsetLedger on `store`). */
   ledger?: Pick<OffsetLedger, 'read' | 'write'>;
@@ -154,6 +161,8 @@ export class BatchRunner<T> {
   private lastBatchAt = Date.now();
   /** Ranges being written right now; the idle hook waits for none (a slow write is not idleness). */
   private flushing = 0;
+  /** Steps retrying right now (one per partition at most): the runner backs off while any does. */
+  private retrying = 0;
   /** Group joins so far (each one is a rebalance this member took part in). */
   joins = 0;
   readonly stats = {
@@ -183,6 +192,7 @@ export class BatchRunner<T> {
       topics: this.opts.topics,
       fromBeginning: this.opts.fromBeginning ?? true,
       sessionTimeoutMs: this.opts.sessionTimeoutMs,
+      partitionsAtOnce: this.opts.partitionsAtOnce,
     });
     this.consumer = consumer;
     // Any (re)assignment may hand us partitions whose ledger moved on elsewhere: reload lazily.
@@ -494,28 +504,46 @@ export class BatchRunner<T> {
     heartbeat?: () => Promise<void>,
   ): Promise<R> {
     const policy = this.opts.retry ?? { initialDelayMs: 200, maxDelayMs: 10_000 };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await fn();
-        if (attempt > 1) {
-          if (this.state === 'backing-off') this.states.to('running');
-          sinkBackpressure.set(0);
-          this.opts.log.info({ attempts: attempt }, `${this.opts.name}: ${what} succeeded after retries`);
+    let retrying = false;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = await fn();
+          if (attempt > 1)
+            this.opts.log.info({ attempts: attempt }, `${this.opts.name}: ${what} succeeded after retries`);
+          return r;
+        } catch (err) {
+          if (err instanceof PoisonRecordError) throw err;
+          if (giveUp()) throw new StaleBatchError(what);
+          if (!retrying) {
+            retrying = true;
+            this.retryStarted();
+          }
+          this.stats.retries++;
+          const level = isRetriable(err) ? 'warn' : 'error';
+          if (attempt === 1 || attempt % 10 === 0)
+            this.opts.log[level]({ err: errorMessage(err), attempt }, `${this.opts.name}: ${what} failed; retrying`);
+          await sleep(backoffDelay(Math.min(attempt, 20), { ...policy, jitter: 0.5 }));
+          await heartbeat?.().catch(() => {});
         }
-        return r;
-      } catch (err) {
-        if (err instanceof PoisonRecordError) throw err;
-        if (giveUp()) throw new StaleBatchError(what);
-        if (this.state === 'running') this.states.to('backing-off');
-        this.stats.retries++;
-        sinkBackpressure.set(1);
-        const level = isRetriable(err) ? 'warn' : 'error';
-        if (attempt === 1 || attempt % 10 === 0)
-          this.opts.log[level]({ err: errorMessage(err), attempt }, `${this.opts.name}: ${what} failed; retrying`);
-        await sleep(backoffDelay(Math.min(attempt, 20), { ...policy, jitter: 0.5 }));
-        await heartbeat?.().catch(() => {});
       }
+    } finally {
+      if (retrying) this.retryEnded();
     }
+  }
+
+  /** Backing off while any partition's step retries; running again once none does. */
+  private retryStarted(): void {
+    this.retrying++;
+    if (this.state === 'running') this.states.to('backing-off');
+    sinkBackpressure.set(1);
+  }
+
+  private retryEnded(): void {
+    this.retrying--;
+    if (this.retrying > 0) return;
+    if (this.state === 'backing-off') this.states.to('running');
+    sinkBackpressure.set(0);
   }
 }
 

@@ -27,7 +27,10 @@ export interface PartitionBatch {
 export interface GroupConsumer {
   /** Called on every (re)join of the group: the assignment may have changed. */
   onJoin(listener: () => void): void;
-  /** Starts fetching; `eachBatch` runs for one partition's batch at a time. */
+  /**
+   * Starts fetching; `eachBatch` runs for one partition's batch at a time, or for up to
+   * `partitionsAtOnce` partitions side by side (never two batches of one partition at once).
+   */
   run(eachBatch: (batch: PartitionBatch) => Promise<void>): Promise<void>;
   /** The next fetch of the partition starts at `offset`. */
   seek(topic: string, partition: number, offset: string): void;
@@ -42,6 +45,8 @@ export interface GroupConsumerOptions {
   topics: string[];
   fromBeginning: boolean;
   sessionTimeoutMs?: number;
+  /** Batches of different partitions handled side by side (default 1). */
+  partitionsAtOnce?: number;
 }
 
 /** Joins `groupId` on `topics`; nothing is committed unless commit() is called. */
@@ -59,6 +64,7 @@ export async function joinGroup(kafka: Kafka, opts: GroupConsumerOptions): Promi
       consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.partitionsAtOnce ?? 1,
         eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
           // A write retried while ClickHouse is down can hold a batch for long: stay in the group meanwhile.
           withHeartbeats(heartbeat, () =>
