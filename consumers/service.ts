@@ -1,7 +1,7 @@
 // Wires the stream consumers: the metrics consumer (snapshots -> metrics, rollups, side outputs),
 // the lifecycle consumer (the same snapshots -> listing changes, at its own pace) and the operations
 // consumer (catalog, jobs, logs). Each is its own Kafka consumer group and scales out as one.
-import type { Config } from '../lib/config.ts';
+import { DEFAULT_INGEST_LANES, type Config } from '../lib/config.ts';
 import type { Store } from '../lib/clickhouse/store.ts';
 import { AvroProducer } from '../lib/kafka/avro-producer.ts';
 import { ensureTopics, type Kafka } from '../lib/kafka/client.ts';
@@ -68,6 +68,7 @@ export async function startConsumers(deps: {
     group: metricsGroup(config),
     topics: [producer.topics.snapshots],
     handler,
+    partitionsAtOnce: config.consumer.ingestLanes ?? DEFAULT_INGEST_LANES.alone,
   });
   const lifecycle = new BatchRunner<SnapshotRecord>({
     ...common,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { DEFAULT_INGEST_LANES, ingestLanesBesideApi, loadConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 describe('loadConfig', () => {
@@ -8,6 +8,22 @@ describe('loadConfig', () => {
     expect(cfg.clickhouse.mode).toBe('embedded');
     expect(cfg.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(cfg.source.ratePerMinute).toBe(60);
+  });
+
+  it('ingest lanes: two for consumers alone, one beside the API, unless TWS_INGEST_LANES says', () => {
+    expect(DEFAULT_INGEST_LANES).toEqual({ alone: 2, besideApi: 1 });
+    const unset = loadConfig({});
+    expect(unset.consumer.ingestLanes).toBeUndefined();
+    const beside = ingestLanesBesideApi(unset);
+    expect(beside.consumer.ingestLanes).toBe(1);
+    expect(beside.clickhouse).toMatchObject({ mode: 'embedded', writeSessions: 1 });
+    const set = ingestLanesBesideApi(loadConfig({ TWS_INGEST_LANES: '3' }));
+    expect(set.consumer.ingestLanes).toBe(3);
+    expect(set.clickhouse).toMatchObject({ writeSessions: 3 });
+    // A server runs requests side by side on one client: no sessions to open there.
+    const server = ingestLanesBesideApi(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123' }));
+    expect(server.clickhouse).not.toHaveProperty('writeSessions');
+    expect(() => loadConfig({ TWS_INGEST_LANES: '0' })).toThrow(/TWS_INGEST_LANES/);
   });
 
   it('switches to server mode when CLICKHOUSE_URL is set', () => {

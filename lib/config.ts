@@ -140,6 +140,11 @@ const envShape = z.object({
   TWS_CONSUMER_GROUP: z.string().min(1).default('tws-metrics'),
   TWS_BATCH_MAX_SNAPSHOTS: int(1, 100_000).default(500),
   TWS_LIFECYCLE_BATCH_MAX_SNAPSHOTS: int(1, 100_000).default(100),
+  /**
+   * Partitions the metrics consumer writes side by side; embedded, as many chDB write sessions (one
+   * statement at a time each). Default: see ingestLanesBesideApi.
+   */
+  TWS_INGEST_LANES: int(1, 16).optional(),
   TWS_MAX_RECORD_BYTES: int(1024, 8 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Default: EMBEDDED_SESSION_TIMEOUT_MS embedded, 30,000 with CLICKHOUSE_URL. */
   TWS_CONSUMER_SESSION_TIMEOUT_MS: int(6_000, 300_000).optional(),
@@ -213,7 +218,14 @@ export interface Config {
         /** os_thread_priority of ingest work (TWS_CLICKHOUSE_INGEST_NICE); 0 or absent: none. */
         ingestNice?: number;
       }
-    | { mode: 'embedded'; path: string; database: string; ingestNice?: number };
+    | {
+        mode: 'embedded';
+        path: string;
+        database: string;
+        ingestNice?: number;
+        /** chDB sessions for writes, one per ingest lane (TWS_INGEST_LANES; unset: DEFAULT_INGEST_LANES). */
+        writeSessions?: number;
+      };
   /**
    * The local dev stack's ports, and whether the clients point at it (`kafka`, `registry`): `tws up`
    * starts only those services. KAFKA_BROKERS and SCHEMA_REGISTRY_URL default to the stack's addresses.
@@ -249,6 +261,8 @@ export interface Config {
     batchMaxSnapshots: number;
     /** The lifecycle consumer's ranges: its views hold each key's listings in arrays, so memory grows with the range. */
     lifecycleBatchMaxSnapshots: number;
+    /** Partitions the metrics consumer writes side by side (TWS_INGEST_LANES; unset: DEFAULT_INGEST_LANES). */
+    ingestLanes?: number;
     sessionTimeoutMs: number;
     maxRecordBytes: number;
     windowGraceSeconds: number;
@@ -290,6 +304,25 @@ export interface KafkaSecurity {
  * rebalances. 6 s is the broker's default group.min.session.timeout.ms.
  */
 export const EMBEDDED_SESSION_TIMEOUT_MS = 6_000;
+
+/**
+ * Ingest lanes where TWS_INGEST_LANES is unset. A process of consumers alone writes two partitions
+ * side by side (1.3× the catch-up rate of one lane on 2 cores). Beside the API in one process
+ * (`tws up`), one: with two, the API's p99 under a full backlog rose from 2.0× to 2.5× its idle
+ * p99 (bench, 2026-12-01), and reads matter more there than how fast a backlog drains.
+ */
+export const DEFAULT_INGEST_LANES = { alone: 2, besideApi: 1 } as const;
+
+/** `config` for a process that also serves the API: the lanes default to one (write sessions too). */
+export function ingestLanesBesideApi(config: Config): Config {
+  const lanes = config.consumer.ingestLanes ?? DEFAULT_INGEST_LANES.besideApi;
+  return {
+    ...config,
+    consumer: { ...config.consumer, ingestLanes: lanes },
+    clickhouse:
+      config.clickhouse.mode === 'embedded' ? { ...config.clickhouse, writeSessions: lanes } : config.clickhouse,
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};
@@ -388,6 +421,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           path: resolve(e.TWS_CHDB_PATH ?? `${dataDir}/chdb`),
           database: e.CLICKHOUSE_DATABASE,
           ingestNice: e.TWS_CLICKHOUSE_INGEST_NICE,
+          writeSessions: e.TWS_INGEST_LANES,
         },
     source: {
       ratePerMinute: e.TWS_RATE_LIMIT_PER_MINUTE,
@@ -418,6 +452,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       group: e.TWS_CONSUMER_GROUP,
       batchMaxSnapshots: e.TWS_BATCH_MAX_SNAPSHOTS,
       lifecycleBatchMaxSnapshots: e.TWS_LIFECYCLE_BATCH_MAX_SNAPSHOTS,
+      ingestLanes: e.TWS_INGEST_LANES,
       sessionTimeoutMs,
       maxRecordBytes: e.TWS_MAX_RECORD_BYTES,
       windowGraceSeconds: e.TWS_WINDOW_GRACE_SECONDS,

@@ -23,6 +23,7 @@ import { startConsumers, type ConsumerService } from '../../consumers/service.ts
 import { ENDPOINTS, apiEventId, pick, type ApiDataShape, type Endpoint } from '../lib/api-shape.ts';
 import { emit, note, phaseMain, serveCommands } from '../lib/child.ts';
 import { benchConfig, cpuSeconds, peakRssMiB, resetPeakRss, tempDir } from '../lib/env.ts';
+import { ingestLanesBesideApi } from '../../lib/config.ts';
 import { buildPlainFloor, plainFloorQuery } from '../lib/plain-floor.ts';
 import { quiesce } from '../lib/quiesce.ts';
 import { round, sleep, timedLoop } from '../lib/stats.ts';
@@ -156,11 +157,14 @@ phaseMain(async () => {
   // The dashboard's default question: the last 7 days, hourly.
   const shape: ApiDataShape = { ...shape0, from: end - 7 * 24 * HOUR, to: end };
   const prefix = process.env.BENCH_PREFIX ?? 'bench-api';
-  const config = benchConfig({
-    prefix,
-    chdbPath: join(tempDir('api'), 'chdb'),
-    env: { TWS_API_PORT: '0', TWS_API_RATE_LIMIT_PER_MINUTE: '100000000' },
-  });
+  // API and consumers in one process, as `tws up` runs them (one ingest lane unless set).
+  const config = ingestLanesBesideApi(
+    benchConfig({
+      prefix,
+      chdbPath: join(tempDir('api'), 'chdb'),
+      env: { TWS_API_PORT: '0', TWS_API_RATE_LIMIT_PER_MINUTE: '100000000' },
+    }),
+  );
   const store = await createStore(config.clickhouse);
   await migrate(store);
   const loadSeconds = await load(store, shape, end);

@@ -16,6 +16,7 @@ import { startConsumers } from '../../consumers/service.ts';
 import { note, phaseMain } from '../lib/child.ts';
 import { snapshotAt, type DatasetSpec } from '../lib/dataset.ts';
 import { benchConfig, peakRssMiB, tempDir } from '../lib/env.ts';
+import { ingestLanesBesideApi } from '../../lib/config.ts';
 import { quiesce } from '../lib/quiesce.ts';
 import { round, sleep, summarize } from '../lib/stats.ts';
 
@@ -26,11 +27,14 @@ phaseMain(async () => {
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);
   const rate = Number(process.env.BENCH_RATE ?? 5);
   const eventsN = rate; // each event is scraped once a second
-  const config = benchConfig({
-    prefix,
-    chdbPath: join(tempDir('fresh'), 'chdb'),
-    env: { TWS_API_PORT: '0', TWS_API_RATE_LIMIT_PER_MINUTE: '100000000' },
-  });
+  // API and consumers in one process, as `tws up` runs them (one ingest lane unless set).
+  const config = ingestLanesBesideApi(
+    benchConfig({
+      prefix,
+      chdbPath: join(tempDir('fresh'), 'chdb'),
+      env: { TWS_API_PORT: '0', TWS_API_RATE_LIMIT_PER_MINUTE: '100000000' },
+    }),
+  );
   const kafka = createKafka(config.kafka, silentLogger);
   await ensureTopics(kafka, config.kafka);
   const store = await createStore(config.clickhouse);

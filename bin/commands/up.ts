@@ -6,7 +6,7 @@
 import { stackDown, stackStatus, stackUp } from '../../deploy/stack/stack.mjs';
 import type { EventCatalog } from '../../lib/catalog/catalog.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
-import type { Config } from '../../lib/config.ts';
+import { ingestLanesBesideApi, type Config } from '../../lib/config.ts';
 import { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { eventSources } from '../../lib/sources/event-sources.ts';
@@ -75,7 +75,8 @@ export async function up(config: Config, log: Logger, opts: UpOptions): Promise<
       const reused = plan.start.filter((s) => !startedStack.includes(s));
       if (reused.length) keptRunning = keptRunningNote(reused, await stackStatus({ env }));
     }
-    const ctx = createContext(config, log);
+    // The API shares this process: one ingest lane unless TWS_INGEST_LANES says otherwise.
+    const ctx = createContext(ingestLanesBesideApi(config), log);
     const store = await step(
       print,
       `ClickHouse (${config.clickhouse.mode === 'embedded' ? `embedded chDB at ${config.clickhouse.path}` : config.clickhouse.url}) + migrations`,

@@ -7,7 +7,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import type { Config } from '../config.ts';
+import { DEFAULT_INGEST_LANES, type Config } from '../config.ts';
 import { StoreQueryError, StoreUnavailableError } from '../errors.ts';
 import { redactUrlsIn } from '../secrets.ts';
 import { classifyCode } from './error-codes.ts';
@@ -15,6 +15,7 @@ import { ddlFor, ddlSettings } from './cluster.ts';
 import { inlineParams, sqlString } from './inline-params.ts';
 import { FaultSwitch } from './faults.ts';
 import { clickhouseAccessError, clickhouseTls } from './tls.ts';
+import { WriteSessions } from './write-sessions.ts';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -269,13 +270,21 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
     if (cfg.mode === 'server') await bootstrap.close();
   }
   const writer = cfg.mode === 'embedded' ? bootstrap : makeClient();
+  // Embedded: one more write session per extra ingest lane (write-sessions.ts).
+  const writers = [
+    writer,
+    ...Array.from(
+      { length: cfg.mode === 'embedded' ? (cfg.writeSessions ?? DEFAULT_INGEST_LANES.alone) - 1 : 0 },
+      makeClient,
+    ),
+  ];
   const reader = makeClient();
   // Over HTTP, settings are per request, so the reader can serve sandboxed queries too.
   const sandbox = cfg.mode === 'embedded' ? makeClient() : reader;
   const ingestReader = cfg.mode === 'embedded' ? makeClient() : reader;
   if (cfg.mode === 'embedded') {
     // chDB connections ignore the `database` option; USE sticks to the connection.
-    for (const c of [writer, reader, sandbox, ingestReader]) await c.command({ query: `USE ${database}` });
+    for (const c of [...writers, reader, sandbox, ingestReader]) await c.command({ query: `USE ${database}` });
   }
   let scratchDir: string | undefined;
   if (cfg.mode === 'embedded') {
@@ -287,7 +296,7 @@ export async function createStore(cfg: Config['clickhouse']): Promise<Store> {
   const store = new ClickHouseStore(
     cfg.mode,
     database,
-    { writer, reader, sandbox, ingestReader },
+    { writers: new WriteSessions(writers), reader, sandbox, ingestReader },
     backgroundSettings(cfg.ingestNice ?? 0),
     scratchDir,
   );
@@ -299,7 +308,7 @@ class ClickHouseStore implements Store {
   readonly faults = new FaultSwitch();
   /** Set once by createStore (server mode on a cluster). */
   cluster?: string;
-  private readonly writer: ClickHouseClient;
+  private readonly writers: WriteSessions;
   private readonly reader: ClickHouseClient;
   private readonly sandbox: ClickHouseClient;
   private readonly ingestReader: ClickHouseClient;
@@ -307,13 +316,13 @@ class ClickHouseStore implements Store {
   constructor(
     readonly mode: 'embedded' | 'server',
     readonly database: string,
-    clients: Record<'writer' | 'reader' | 'sandbox' | 'ingestReader', ClickHouseClient>,
+    clients: Record<'reader' | 'sandbox' | 'ingestReader', ClickHouseClient> & { writers: WriteSessions },
     /** Settings of ingest work: every write and the consumers' reads (backgroundSettings). */
     private readonly background: ClickHouseSettings,
     /** Embedded: where insertEncoded stages its bytes for file(). */
     private readonly scratchDir?: string,
   ) {
-    ({ writer: this.writer, reader: this.reader, sandbox: this.sandbox, ingestReader: this.ingestReader } = clients);
+    ({ writers: this.writers, reader: this.reader, sandbox: this.sandbox, ingestReader: this.ingestReader } = clients);
   }
 
   ingestQuery<T>(sql: string, params?: QueryParams): Promise<T[]> {
@@ -354,7 +363,11 @@ class ClickHouseStore implements Store {
   async command(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<void> {
     this.faults.check('write');
     try {
-      await this.writer.command({ query: sql, query_params: params, clickhouse_settings: toDriverSettings(settings) });
+      await this.writers.primary.command({
+        query: sql,
+        query_params: params,
+        clickhouse_settings: toDriverSettings(settings),
+      });
     } catch (err) {
       throw translateError(err, 'command');
     }
@@ -369,13 +382,15 @@ class ClickHouseStore implements Store {
       date_time_input_format: compact ? 'basic' : 'best_effort',
     };
     try {
-      await this.writer.insert({
-        table,
-        values: rows as object[],
-        ...(compact ? { columns: [...opts.columns!] as [string, ...string[]] } : {}),
-        format: compact ? 'JSONCompactEachRow' : 'JSONEachRow',
-        clickhouse_settings: settings,
-      });
+      await this.writers.run((writer) =>
+        writer.insert({
+          table,
+          values: rows as object[],
+          ...(compact ? { columns: [...opts.columns!] as [string, ...string[]] } : {}),
+          format: compact ? 'JSONCompactEachRow' : 'JSONEachRow',
+          clickhouse_settings: settings,
+        }),
+      );
     } catch (err) {
       throw translateError(err, `insert into ${table}`);
     }
@@ -387,20 +402,24 @@ class ClickHouseStore implements Store {
     const settings = { ...insertSettings(opts.dedupToken, this.background), ...opts.formatSettings };
     try {
       if (this.mode === 'server') {
-        await this.writer.exec({
-          query: `${head} FROM input(${sqlString(opts.structure)}) AS w FORMAT ${opts.format}`,
-          values: Readable.from([opts.body]),
-          clickhouse_settings: settings,
-        });
+        await this.writers.run((writer) =>
+          writer.exec({
+            query: `${head} FROM input(${sqlString(opts.structure)}) AS w FORMAT ${opts.format}`,
+            values: Readable.from([opts.body]),
+            clickhouse_settings: settings,
+          }),
+        );
         return;
       }
       const file = join(this.scratchDir!, `${randomUUID()}.bin`);
       await writeFile(file, opts.body);
       try {
-        await this.writer.command({
-          query: `${head} FROM file(${sqlString(file)}, ${sqlString(opts.format)}, ${sqlString(opts.structure)}) AS w`,
-          clickhouse_settings: settings,
-        });
+        await this.writers.run((writer) =>
+          writer.command({
+            query: `${head} FROM file(${sqlString(file)}, ${sqlString(opts.format)}, ${sqlString(opts.structure)}) AS w`,
+            clickhouse_settings: settings,
+          }),
+        );
       } finally {
         await rm(file, { force: true });
       }
@@ -421,7 +440,7 @@ class ClickHouseStore implements Store {
 
   async close(): Promise<void> {
     await Promise.allSettled([
-      this.writer.close(),
+      ...this.writers.all.map((w) => w.close()),
       this.reader.close(),
       this.sandbox === this.reader ? undefined : this.sandbox.close(),
       this.ingestReader === this.reader ? undefined : this.ingestReader.close(),

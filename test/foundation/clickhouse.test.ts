@@ -137,6 +137,35 @@ describe('embedded ClickHouse (chDB) and migrations', () => {
     }
   });
 
+  it('writes side by side on the write sessions (TWS_INGEST_LANES), with one dedup and one priority for all', async () => {
+    // Unset: a process of consumers alone opens DEFAULT_INGEST_LANES.alone (2) write sessions.
+    expect(cfg.clickhouse.mode === 'embedded' && cfg.clickhouse.writeSessions).toBeUndefined();
+    const setting = `toInt64(getSetting('os_thread_priority'))`;
+    await store.command(
+      `CREATE TABLE lanes_probe (k UInt32, p Int64 DEFAULT ${setting}) ENGINE = MergeTree ORDER BY k
+       SETTINGS non_replicated_deduplication_window = 100`,
+    );
+    try {
+      const rows = (from: number) => Array.from({ length: 50_000 }, (_, i) => ({ k: from + i }));
+      // Overlapping writes take different sessions: a replay under the same token is dropped
+      // whichever session it lands on, and a range under its own token is kept.
+      await Promise.all([
+        store.insert('lanes_probe', rows(0), { dedupToken: 'g:t:0:0-9:lanes_probe' }),
+        store.insert('lanes_probe', rows(0), { dedupToken: 'g:t:0:0-9:lanes_probe' }),
+        store.insert('lanes_probe', rows(100_000), { dedupToken: 'g:t:1:0-9:lanes_probe' }),
+      ]);
+      await Promise.all([
+        store.insert('lanes_probe', rows(100_000), { dedupToken: 'g:t:1:0-9:lanes_probe' }),
+        store.insert('lanes_probe', rows(0), { dedupToken: 'g:t:0:0-9:lanes_probe' }),
+      ]);
+      expect(
+        await store.query('SELECT count() AS n, uniqExact(k) AS keys, min(p) AS lo, max(p) AS hi FROM lanes_probe'),
+      ).toEqual([{ n: 100_000, keys: 100_000, lo: 10, hi: 10 }]);
+    } finally {
+      await store.command('DROP TABLE lanes_probe');
+    }
+  });
+
   it('analyst settings stay on the sandbox connection', async () => {
     // readonly last: the limits first, then nothing can change (as api/queries/adhoc.ts does).
     const limits: QuerySettings = { max_result_rows: '5', result_overflow_mode: 'throw', readonly: '1' };
