@@ -194,11 +194,13 @@ phaseMain(async () => {
   const listingsPer = int('BENCH_LISTINGS', 0);
   const kafka = createKafka(config.kafka, silentLogger);
   // BENCH_INGEST_ENV: consumer settings for a variant run, e.g. {"TWS_BATCH_MAX_SNAPSHOTS":"50"}.
-  const ingestConfig = benchConfig({
-    prefix,
-    chdbPath: config.clickhouse.mode === 'embedded' ? config.clickhouse.path : undefined,
-    env: JSON.parse(process.env.BENCH_INGEST_ENV ?? '{}') as Record<string, string>,
-  });
+  const ingestConfig = ingestLanesBesideApi(
+    benchConfig({
+      prefix,
+      chdbPath: config.clickhouse.mode === 'embedded' ? config.clickhouse.path : undefined,
+      env: JSON.parse(process.env.BENCH_INGEST_ENV ?? '{}') as Record<string, string>,
+    }),
+  );
   interface IngestState {
     svc?: ConsumerService;
     stopping: boolean;
