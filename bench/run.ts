@@ -23,7 +23,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stackDown, stackUp } from '../deploy/stack/stack.mjs';
 import { AvroProducer } from '../lib/kafka/avro-producer.ts';
-import { createKafka, deleteTopicsWithPrefix, ensureTopics } from '../lib/kafka/client.ts';
+import { createKafka, deleteTopicsWhere, ensureTopics } from '../lib/kafka/client.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { runPhase } from './lib/child.ts';
 import { compareDumps } from './lib/compare.ts';
@@ -218,7 +218,8 @@ async function main(): Promise<void> {
     }
   } finally {
     results.totalSeconds = round((performance.now() - t0) / 1000, 1);
-    await deleteTopicsWithPrefix(kafka, runId).catch(() => {});
+    // The phases' topics: `<runId>.…` and the prefixes of their own (`<runId>-fresh.…`, `-scrape`, `-sales`).
+    await deleteTopicsWhere(kafka, (t) => t.startsWith(`${runId}.`) || t.startsWith(`${runId}-`)).catch(() => {});
     rmSync(runTmp, { recursive: true, force: true });
     if (started.length) await stackDown({ log: (l: string) => log(`stack: ${l}`), only: started });
   }
