@@ -309,8 +309,7 @@ export const EMBEDDED_SESSION_TIMEOUT_MS = 6_000;
  * Ingest lanes where TWS_INGEST_LANES is unset. A process of consumers alone writes two partitions
  * side by side (1.3x the catch-up rate of one lane on 2 cores, bench 2026-12-01). Beside the API in
  * one process (`tws up`), one, as before the lanes: there reads matter more than how fast a backlog
- * drains, and two lanes showed no gain for them (the API's p99 under the bench's backlog was 2.3-2.5x
- * idle with two, 2.2-2.6x with one).
+ * drains (the API's p99 under the bench's backlog: 2.3-2.5x idle with two lanes, 1.5-2.1x with one).
  */
 export const DEFAULT_INGEST_LANES = { alone: 2, besideApi: 1 } as const;
 
