@@ -3,11 +3,22 @@
 // not the first snapshot's baseline, not a listing back within the relist window, nothing from a
 // partial scrape). The lifecycle consumer writes them in its own insert, independently of the zone
 // rows (its own consumer group), so the reader first waits, boundedly, for the lifecycle to have
-// judged the record's snapshot (`lifecycle_snapshots`); until then "no new listings" would be a
-// guess. On an event with several sources each source's scrape brings its own new listings.
+// finished the record's snapshot; until then "no new listings" would be a guess. Finished means
+// its `lifecycle_snapshots` row exists AND the lifecycle's ledger says the range holding that
+// offset is in (`after`, or a later range began): the insert's views run one after another
+// (alphabetically), so the snapshot's row lands before its listing changes do, and the row alone
+// once let a reader count a snapshot whose changes were still being written.
+// On an event with several sources each source's scrape brings its own new listings.
 import { pollUntil } from '../../lib/abort.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
+import { TABLES } from '../../lib/clickhouse/tables.ts';
 import type { ZoneMetricsRecord } from './observation.ts';
+
+/** Whose ledger says a snapshot is finished: the lifecycle consumer group, over the snapshot topic. */
+export interface LifecycleLedger {
+  group: string;
+  topic: string;
+}
 
 export interface NewListings {
   /** In the record's zone. */
@@ -19,6 +30,7 @@ export interface NewListings {
 export class NewListingsReader {
   constructor(
     private readonly store: Store,
+    private readonly ledger: LifecycleLedger,
     /** How long to wait for the lifecycle to judge the record's snapshot. */
     private readonly waitMs = 30_000,
     private readonly pollMs = 250,
@@ -29,8 +41,15 @@ export class NewListingsReader {
     const judged = await pollUntil(
       async () => {
         const [row] = await this.store.ingestQuery<{ n: number }>(
-          `SELECT count() AS n FROM lifecycle_snapshots WHERE event_id = {event:String} AND snapshot_id = {snapshot:String}`,
-          { event: m.event_id, snapshot: m.snapshot_id },
+          `SELECT count() AS n
+           FROM ${TABLES.lifecycleSnapshots} AS s
+           INNER JOIN (
+             SELECT partition, first_offset, last_offset, phase FROM ${TABLES.sinkOffsets} FINAL
+             WHERE consumer_group = {group:String} AND topic = {topic:String}
+           ) AS l ON l.partition = s.kafka_partition
+           WHERE s.event_id = {event:String} AND s.snapshot_id = {snapshot:String}
+             AND l.last_offset >= s.kafka_offset AND (l.phase = 'after' OR l.first_offset > s.kafka_offset)`,
+          { event: m.event_id, snapshot: m.snapshot_id, ...this.ledger },
         );
         return Number(row?.n ?? 0) > 0;
       },
@@ -38,7 +57,7 @@ export class NewListingsReader {
     );
     if (!judged) return null;
     const rows = await this.store.ingestQuery<{ section: string; n: number }>(
-      `SELECT section, count() AS n FROM listing_changes
+      `SELECT section, count() AS n FROM ${TABLES.listingChanges}
        WHERE event_id = {event:String} AND snapshot_id = {snapshot:String} AND zone = {zone:String} AND kind = 'new'
        GROUP BY section`,
       { event: m.event_id, snapshot: m.snapshot_id, zone: m.zone },

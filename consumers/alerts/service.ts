@@ -15,6 +15,7 @@ import { deadLetterHeaders } from '../../lib/kafka/topics.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { ScrapeOutcome } from '../../lib/model.ts';
 import { checkScrapeOutcome, checkTime } from '../../lib/records/plausible.ts';
+import { lifecycleGroup } from '../service.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { AlertEvaluator } from './evaluator.ts';
 import type { ZoneMetricsRecord } from './observation.ts';
@@ -132,7 +133,7 @@ export async function startAlerter(d: AlerterDeps): Promise<RunningAlerter> {
       states,
       outbox,
       sections: new SectionReader(store, config.allSources.maxAgeSeconds),
-      newListings: new NewListingsReader(store),
+      newListings: new NewListingsReader(store, { group: lifecycleGroup(config), topic: topics.snapshots }),
       publish,
       dispatch,
       dashboardUrl: config.alerts.dashboardUrl,
