@@ -5,9 +5,9 @@
 // rows (its own consumer group), so the reader first waits, boundedly, for the lifecycle to have
 // finished the record's snapshot; until then "no new listings" would be a guess. Finished means
 // its `lifecycle_snapshots` row exists AND the lifecycle's ledger says the range holding that
-// offset is in (`after`, or a later range began): the insert's views run one after another
-// (alphabetically), so the snapshot's row lands before its listing changes do, and the row alone
-// once let a reader count a snapshot whose changes were still being written.
+// offset is in (`after`, or a later range began). The insert's views run side by side
+// (parallel_view_processing), so the snapshot's row may land before its listing changes do: the
+// row alone once let a reader count a snapshot whose changes were still being written.
 // On an event with several sources each source's scrape brings its own new listings.
 import { pollUntil } from '../../lib/abort.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';

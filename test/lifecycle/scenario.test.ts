@@ -154,7 +154,7 @@ beforeAll(async () => {
       'SELECT count() AS n FROM lifecycle_snapshots WHERE event_id = {e:String}',
       { e: EVENT },
     );
-    // The judged rows land before the listing changes (one view after another in one insert): the
+    // The judged rows land before the listing changes (two views of one insert, run side by side): the
     // lifecycle runner's count says the whole insert is in.
     return (
       Number(r?.n) === SNAPSHOTS.length &&
