@@ -7,10 +7,12 @@
 // + 1. A downstream consumer that keeps the highest revision per window (docs/topics.md) therefore
 // ends with the values a replay recomputed. A window past the late-data horizon is emitted once more
 // with `final: true`: nothing changes it on the topic after that.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { toNumber } from '../../lib/clickhouse/format.ts';
 import type { AvroProducer } from '../../lib/kafka/avro-producer.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { TimeSlicer } from '../../lib/time-slice.ts';
 import type { WindowEmission, WindowTracker } from '../windows/tracker.ts';
 import { rollupTopicKey } from '../windows/window.ts';
 import {
@@ -21,6 +23,9 @@ import {
   rollupRowsOf,
   type RollupRow,
 } from './rollup-queries.ts';
+
+/** Windows per emission step (one read of their rollups, one send, one ledger insert). */
+export const EMIT_CHUNK = 1_000;
 
 const nul = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
 
@@ -33,7 +38,11 @@ export class RollupEmitter {
     const lookbackS = Math.ceil((graceMs + tracker.lateRetentionMs) / 1000) + 3_600;
     const seen = await recentZoneSightings(this.d.store, partition, lookbackS);
     if (seen.length === 0) return;
-    for (const r of seen) tracker.observe(r.event_id, r.zone, Number(r.t));
+    const slicer = new TimeSlicer();
+    for (const r of seen) {
+      tracker.observe(r.event_id, r.zone, Number(r.t));
+      await slicer.tick();
+    }
     const done = await emittedWindows(this.d.store, this.d.group, partition, Number(seen[0]!.t) - 86_400_000);
     for (const w of tracker.closable(graceMs)) {
       const prior = done.get(w.key);
@@ -56,7 +65,18 @@ export class RollupEmitter {
 
   private async emitNow(tracker: WindowTracker, partition: number, graceMs: number): Promise<number> {
     const pending = [...tracker.closable(graceMs), ...tracker.pendingCorrections(), ...tracker.dueFinals()];
-    if (pending.length === 0) return 0;
+    // In chunks, in order: a backlog closes thousands of windows at once (a new group over a week of
+    // records), and each step is JavaScript per window (rows parsed, records encoded, the ledger's
+    // rows written) that would hold the event loop, and the API beside it, for 100 ms and more.
+    let emitted = 0;
+    for (let i = 0; i < pending.length; i += EMIT_CHUNK) {
+      emitted += await this.emitChunk(tracker, partition, pending.slice(i, i + EMIT_CHUNK));
+      await nextTurn();
+    }
+    return emitted;
+  }
+
+  private async emitChunk(tracker: WindowTracker, partition: number, pending: WindowEmission[]): Promise<number> {
     const [rows, emittedBefore] = await Promise.all([
       rollupRowsOf(this.d.store, pending),
       lastRevisions(this.d.store, this.d.group, pending),
