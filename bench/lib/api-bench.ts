@@ -23,6 +23,9 @@ export interface ProcessLoad {
   /** Event-loop delay of the API process during the run (p99 and max, ms): JavaScript that held it. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** Garbage-collection pauses during the run: their sum and the longest (ms). */
+  gcMs: number;
+  gcMaxMs: number;
 }
 
 export interface HttpRun {
@@ -83,12 +86,16 @@ async function measured(phase: PhaseProcess, run: () => Promise<HttpRun>): Promi
     cpuSeconds: number;
     loopDelayP99Ms: number;
     loopDelayMaxMs: number;
+    gcMs: number;
+    gcMaxMs: number;
   }>('mark');
   r.apiProcess = {
     eventLoopUtilization: load.eventLoopUtilization,
     cpuMsPerRequest: r.requests ? round((load.cpuSeconds * 1000) / r.requests) : NaN,
     loopDelayP99Ms: load.loopDelayP99Ms,
     loopDelayMaxMs: load.loopDelayMaxMs,
+    gcMs: load.gcMs,
+    gcMaxMs: load.gcMaxMs,
   };
   return r;
 }

@@ -17,6 +17,9 @@ export interface TimedStore {
   summary(): Record<string, { calls: number; rows: number; seconds: number; maxMs: number }>;
 }
 
+/** The first table a query reads (its kind, for the summary). */
+const fromTable = (sql: string): string => /\bFROM\s+([A-Za-z_][\w.]*)/i.exec(sql)?.[1] ?? '?';
+
 export function timedStore(inner: Store): TimedStore {
   const timings = new Map<string, Timing>();
   const time = async <T>(key: string, rows: number, fn: () => Promise<T>): Promise<T> => {
@@ -40,7 +43,7 @@ export function timedStore(inner: Store): TimedStore {
     query: <T>(sql: string, params?: QueryParams, settings?: QuerySettings) =>
       time('query', 0, () => inner.query<T>(sql, params, settings)),
     ingestQuery: <T>(sql: string, params?: QueryParams) =>
-      time('ingest query', 0, () => inner.ingestQuery<T>(sql, params)),
+      time(`ingest query ${fromTable(sql)}`, 0, () => inner.ingestQuery<T>(sql, params)),
     command: (sql: string, params?: QueryParams, settings?: QuerySettings) =>
       time('command', 0, () => inner.command(sql, params, settings)),
     insert: (table: string, rows: readonly object[], opts?: InsertOptions) =>

@@ -8,7 +8,7 @@
 //   ingest-stop   stops it and reports what it ingested meanwhile
 // The orchestrator drives autocannon against the port from its own process.
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { EventCatalog, catalogRow } from '../../lib/catalog/catalog.ts';
 import { migrate } from '../../lib/clickhouse/migrate.ts';
 import { createStore, type Store } from '../../lib/clickhouse/store.ts';
@@ -240,6 +240,11 @@ phaseMain(async () => {
   let lastMark = { elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  // Garbage-collection pauses hold the event loop too: their durations since the last mark (ms).
+  let gcPauses: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  }).observe({ entryTypes: ['gc'] });
   await serveCommands({
     floor: async (args) => {
       const { endpoint, seconds, connections } = args as { endpoint: Endpoint; seconds: number; connections: number };
@@ -294,11 +299,15 @@ phaseMain(async () => {
       lastMark = { elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
       const delay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
       loopDelay.reset();
+      const gc = gcPauses;
+      gcPauses = [];
       return {
         eventLoopUtilization: round(elu.utilization),
         cpuSeconds: round(cpu),
         loopDelayP99Ms: round(delay.p99),
         loopDelayMaxMs: round(delay.max),
+        gcMs: round(gc.reduce((a, b) => a + b, 0)),
+        gcMaxMs: round(Math.max(0, ...gc)),
       };
     },
     'rss-reset': async () => resetPeakRss(),
