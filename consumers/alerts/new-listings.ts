@@ -4,14 +4,16 @@
 // partial scrape). The lifecycle consumer writes them in its own insert, independently of the zone
 // rows (its own consumer group), so the reader first waits, boundedly, for the lifecycle to have
 // finished the record's snapshot; until then "no new listings" would be a guess. Finished means
-// its `lifecycle_snapshots` row exists AND the lifecycle's ledger says the range holding that
-// offset is in (`after`, or a later range began). The insert's views run side by side
+// its `lifecycle_snapshots` row exists AND the lifecycle's ledger holds that row's offset
+// (offset-ledger.ts `ledgerHolds`: read as the runner reads it). The insert's views run side by side
 // (parallel_view_processing), so the snapshot's row may land before its listing changes do: the
 // row alone once let a reader count a snapshot whose changes were still being written.
 // On an event with several sources each source's scrape brings its own new listings.
 import { pollUntil } from '../../lib/abort.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
+import { toNumber } from '../../lib/clickhouse/format.ts';
+import { OffsetLedger, ledgerHolds } from '../runner/offset-ledger.ts';
 import type { ZoneMetricsRecord } from './observation.ts';
 
 /** Whose ledger says a snapshot is finished: the lifecycle consumer group, over the snapshot topic. */
@@ -28,30 +30,32 @@ export interface NewListings {
 }
 
 export class NewListingsReader {
+  private readonly ledger: OffsetLedger;
+  private readonly topic: string;
+
   constructor(
     private readonly store: Store,
-    private readonly ledger: LifecycleLedger,
+    lifecycle: LifecycleLedger,
     /** How long to wait for the lifecycle to judge the record's snapshot. */
     private readonly waitMs = 30_000,
     private readonly pollMs = 250,
-  ) {}
+  ) {
+    this.ledger = new OffsetLedger(store, lifecycle.group);
+    this.topic = lifecycle.topic;
+  }
 
   /** The new listings at this record; null when the lifecycle did not judge its snapshot in time. */
   async of(m: ZoneMetricsRecord, signal?: AbortSignal): Promise<NewListings | null> {
     const judged = await pollUntil(
       async () => {
-        const [row] = await this.store.ingestQuery<{ n: number }>(
-          `SELECT count() AS n
-           FROM ${TABLES.lifecycleSnapshots} AS s
-           INNER JOIN (
-             SELECT partition, first_offset, last_offset, phase FROM ${TABLES.sinkOffsets} FINAL
-             WHERE consumer_group = {group:String} AND topic = {topic:String}
-           ) AS l ON l.partition = s.kafka_partition
-           WHERE s.event_id = {event:String} AND s.snapshot_id = {snapshot:String}
-             AND l.last_offset >= s.kafka_offset AND (l.phase = 'after' OR l.first_offset > s.kafka_offset)`,
-          { event: m.event_id, snapshot: m.snapshot_id, ...this.ledger },
+        const [row] = await this.store.ingestQuery<{ p: number; o: number | string }>(
+          `SELECT kafka_partition AS p, kafka_offset AS o FROM ${TABLES.lifecycleSnapshots}
+           WHERE event_id = {event:String} AND snapshot_id = {snapshot:String} LIMIT 1`,
+          { event: m.event_id, snapshot: m.snapshot_id },
         );
-        return Number(row?.n ?? 0) > 0;
+        if (!row) return false;
+        const p = toNumber(row.p);
+        return ledgerHolds(await this.ledger.read(this.topic, p), BigInt(row.o));
       },
       { waitMs: this.waitMs, pollMs: this.pollMs, signal },
     );

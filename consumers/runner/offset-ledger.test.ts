@@ -3,7 +3,7 @@
 // another replica). The real cluster is exercised by test/server/cluster.test.ts (Docker).
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../lib/clickhouse/store.ts';
-import { OffsetLedger } from './offset-ledger.ts';
+import { OffsetLedger, ledgerHolds, type LedgerEntry } from './offset-ledger.ts';
 
 function recordingStore(cluster: string | undefined) {
   const calls: string[] = [];
@@ -33,5 +33,27 @@ describe('OffsetLedger.read', () => {
     const { calls, store } = recordingStore(undefined);
     await new OffsetLedger(store, 'g').read('topic', 3);
     expect(calls).toEqual(['read']);
+  });
+});
+
+describe('ledgerHolds', () => {
+  const entry = (first: number, last: number, phase: LedgerEntry['phase']): LedgerEntry => ({
+    first: BigInt(first),
+    last: BigInt(last),
+    phase,
+    epoch: 0,
+  });
+
+  it('holds an offset of a range that is in, or of one before the range being written', () => {
+    expect(ledgerHolds(entry(10, 19, 'after'), 10n)).toBe(true);
+    expect(ledgerHolds(entry(10, 19, 'after'), 19n)).toBe(true);
+    expect(ledgerHolds(entry(10, 19, 'before'), 9n)).toBe(true);
+  });
+
+  it('does not hold an offset of the range being written, beyond the last range, or with no ledger', () => {
+    expect(ledgerHolds(entry(10, 19, 'before'), 10n)).toBe(false);
+    expect(ledgerHolds(entry(10, 19, 'before'), 19n)).toBe(false);
+    expect(ledgerHolds(entry(10, 19, 'after'), 20n)).toBe(false);
+    expect(ledgerHolds(null, 0n)).toBe(false);
   });
 });

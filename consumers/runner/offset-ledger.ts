@@ -15,6 +15,15 @@ export interface LedgerEntry {
   epoch: number;
 }
 
+/**
+ * Whether the record at `offset` is in ClickHouse by the partition's ledger: its range says `after`,
+ * or a later range began (the runner writes a range's `before` only once the one ahead is in).
+ */
+export function ledgerHolds(entry: LedgerEntry | null, offset: bigint): boolean {
+  if (!entry || entry.last < offset) return false;
+  return entry.phase === 'after' || entry.first > offset;
+}
+
 export class OffsetLedger {
   constructor(
     private readonly store: Store,
