@@ -5,7 +5,7 @@
 // prices are the lowest over the sources, tickets and listings their sum (cross-site duplicates are
 // not removed at section level). An event on one source reads exactly its own scrape's sections.
 // The record's own snapshot is written before the record is published; the wait is for a store
-// that shows writes late (a server replica).
+// that shows writes late (a server replica), table by table.
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { chDateTime } from '../../lib/clickhouse/format.ts';
 import { pollUntil } from '../../lib/abort.ts';
@@ -44,14 +44,21 @@ export class SectionReader {
       zone: m.zone,
       age: this.maxAgeSeconds,
     };
+    // The own snapshot is in when its `snapshots` row shows and so do all its section rows (one
+    // per distinct (zone id, section), as `snapshots.sections` counts them): the two tables are
+    // filled by sibling views, and a replica fetches their parts apart.
     const shown = await pollUntil(
       async () => {
-        const [own] = await this.store.ingestQuery<{ n: number }>(
-          `SELECT count() AS n FROM snapshots
+        const [own] = await this.store.ingestQuery<{ n: number; sections: number; rows: number }>(
+          `SELECT count() AS n, max(sections) AS sections,
+             (SELECT count() FROM section_snapshots
+              WHERE event_id = {event:String} AND scraped_at = {at:DateTime64(3, 'UTC')}
+                AND snapshot_id = {snapshot:String}) AS rows
+           FROM snapshots
            WHERE event_id = {event:String} AND scraped_at = {at:DateTime64(3, 'UTC')} AND snapshot_id = {snapshot:String}`,
           params,
         );
-        return Number(own?.n ?? 0) > 0;
+        return Number(own?.n ?? 0) > 0 && Number(own?.rows) >= Number(own?.sections);
       },
       { waitMs: this.waitMs, pollMs: this.pollMs, signal },
     );

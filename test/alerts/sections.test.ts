@@ -15,9 +15,18 @@ const MIN = 60_000;
 let store: Store;
 let offset = 0;
 
+type Sections = Array<[string, number, number]>;
+
 /** One scrape of `source`: its `snapshots` row and a section row per [section, lowest, tickets]. */
-async function scrape(id: string, source: string, at: number, zone: string, sections: Array<[string, number, number]>) {
+async function scrape(id: string, source: string, at: number, zone: string, sections: Sections) {
   const lineage = { kafka_partition: 0, kafka_offset: offset++ };
+  await snapshotRow(id, source, at, sections.length, lineage);
+  await sectionRows(id, source, at, zone, sections, lineage);
+}
+
+type Lineage = { kafka_partition: number; kafka_offset: number };
+
+async function snapshotRow(id: string, source: string, at: number, sections: number, lineage: Lineage) {
   await store.insert('snapshots', [
     {
       snapshot_id: id,
@@ -26,13 +35,16 @@ async function scrape(id: string, source: string, at: number, zone: string, sect
       job_id: 'j',
       scraped_at: chDateTime(at),
       zones: 1,
-      sections: sections.length,
+      sections,
       listings: 0,
       rejected_listings: 0,
       outlier_listings: 0,
       ...lineage,
     },
   ]);
+}
+
+async function sectionRows(id: string, source: string, at: number, zone: string, sections: Sections, lineage: Lineage) {
   if (sections.length === 0) return;
   await store.insert(
     'section_snapshots',
@@ -118,6 +130,16 @@ describe('SectionReader over several sources', () => {
 
   it('matches the zone by name, and a zone no source lists now has no sections', async () => {
     expect(summary(await new SectionReader(store, 3_600).sectionsOf(record('b-now', T, 'Balcony')))).toEqual({});
+  });
+
+  it("waits for the own scrape's section rows when its snapshots row shows first (a replica fetches them apart)", async () => {
+    const at = T + 24 * 60 * MIN; // a day later: no other source's scrape is in its window
+    const lineage = { kafka_partition: 0, kafka_offset: offset++ };
+    await snapshotRow('e-now', 'e', at, 1, lineage);
+    const reading = new SectionReader(store, 3_600, 10_000, 50).sectionsOf(record('e-now', at));
+    await new Promise((r) => setTimeout(r, 300));
+    await sectionRows('e-now', 'e', at, 'Floor', [['101', 4_200, 3]], lineage);
+    expect(summary(await reading)).toEqual({ '101': [4_200, 8_400, 3, 1] });
   });
 
   it("gives up (null) when the record's own scrape never shows", async () => {
