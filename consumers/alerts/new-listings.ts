@@ -7,7 +7,9 @@
 // its `lifecycle_snapshots` row exists AND the lifecycle's ledger holds that row's offset
 // (offset-ledger.ts `ledgerHolds`: read as the runner reads it). The insert's views run side by side
 // (parallel_view_processing), so the snapshot's row may land before its listing changes do: the
-// row alone once let a reader count a snapshot whose changes were still being written.
+// row alone once let a reader count a snapshot whose changes were still being written. On a cluster
+// the reader's replica fetches listing_changes' announced parts before counting (a replica fetches
+// each table's parts on its own).
 // On an event with several sources each source's scrape brings its own new listings.
 import { pollUntil } from '../../lib/abort.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
@@ -60,6 +62,9 @@ export class NewListingsReader {
       { waitMs: this.waitMs, pollMs: this.pollMs, signal },
     );
     if (!judged) return null;
+    // The ledger says the insert is done; on a cluster this replica may not have fetched the parts
+    // of listing_changes yet (the ledger was synced, the changes were not): fetch what Keeper announced.
+    if (this.store.cluster) await this.store.command(`SYSTEM SYNC REPLICA ${TABLES.listingChanges} LIGHTWEIGHT`);
     const rows = await this.store.ingestQuery<{ section: string; n: number }>(
       `SELECT section, count() AS n FROM ${TABLES.listingChanges}
        WHERE event_id = {event:String} AND snapshot_id = {snapshot:String} AND zone = {zone:String} AND kind = 'new'
