@@ -14,6 +14,7 @@
 import { pollUntil } from '../../lib/abort.ts';
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
+import { syncReplica } from '../../lib/clickhouse/replica-sync.ts';
 import { toNumber } from '../../lib/clickhouse/format.ts';
 import { OffsetLedger, ledgerHolds } from '../runner/offset-ledger.ts';
 import type { ZoneMetricsRecord } from './observation.ts';
@@ -64,7 +65,7 @@ export class NewListingsReader {
     if (!judged) return null;
     // The ledger says the insert is done; on a cluster this replica may not have fetched the parts
     // of listing_changes yet (the ledger was synced, the changes were not): fetch what Keeper announced.
-    if (this.store.cluster) await this.store.command(`SYSTEM SYNC REPLICA ${TABLES.listingChanges} LIGHTWEIGHT`);
+    await syncReplica(this.store, [TABLES.listingChanges]);
     const rows = await this.store.ingestQuery<{ section: string; n: number }>(
       `SELECT section, count() AS n FROM ${TABLES.listingChanges}
        WHERE event_id = {event:String} AND snapshot_id = {snapshot:String} AND zone = {zone:String} AND kind = 'new'

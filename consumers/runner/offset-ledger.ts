@@ -6,6 +6,7 @@
 import type { Store } from '../../lib/clickhouse/store.ts';
 import { toNumber } from '../../lib/clickhouse/format.ts';
 import { TABLES } from '../../lib/clickhouse/tables.ts';
+import { syncReplica } from '../../lib/clickhouse/replica-sync.ts';
 
 export interface LedgerEntry {
   first: bigint;
@@ -35,7 +36,7 @@ export class OffsetLedger {
     // fetch every ledger part already announced in Keeper before reading, or a lagging replica
     // would show an older range and the runner would re-form it under other tokens
     // (docs/exactly-once.md#on-a-clickhouse-cluster). Consumers keep one replica for their life.
-    if (this.store.cluster) await this.store.command(`SYSTEM SYNC REPLICA ${TABLES.sinkOffsets} LIGHTWEIGHT`);
+    await syncReplica(this.store, [TABLES.sinkOffsets]);
     const rows = await this.store.ingestQuery<{
       first_offset: number | string;
       last_offset: number | string;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { MigrationError, errorMessage } from '../errors.ts';
 import { ClusterCatalog, ddlFor, ddlSettings } from './cluster.ts';
 import type { Store } from './store.ts';
+import { syncReplica } from './replica-sync.ts';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -63,7 +64,7 @@ export async function migrate(store: Store, dir = MIGRATIONS_DIR): Promise<Migra
   const settings = ddlSettings(store);
   for (const stmt of ddlFor(store, LEDGER)) await store.command(stmt, undefined, settings);
   // What another replica recorded a moment ago, before deciding what is left to apply.
-  if (store.cluster) await store.command('SYSTEM SYNC REPLICA schema_migrations LIGHTWEIGHT');
+  await syncReplica(store, ['schema_migrations']);
   const done = new Map(
     (
       await store.query<{ version: number; checksum: string }>(

@@ -24,7 +24,4 @@ export const runTws = (args: string[], env: RoleEnv, timeoutMs = 120_000): Promi
 export const storeFor = (env: RoleEnv): Promise<Store> => createStore(loadConfig(env).clickhouse);
 
 /** On a cluster, a read on one replica sees rows written through another once it has fetched them. */
-export async function syncReplica(store: Store, tables: string[]): Promise<void> {
-  if (!store.cluster) return;
-  for (const t of tables) await store.command(`SYSTEM SYNC REPLICA ${t} LIGHTWEIGHT`);
-}
+export { syncReplica } from '../../../lib/clickhouse/replica-sync.ts';
